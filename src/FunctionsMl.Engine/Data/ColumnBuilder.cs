@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -191,25 +192,41 @@ internal sealed class ColumnBuilder
 
     private void Log(ReadOnlySpan<char> text)
     {
-        var byteCount = Encoding.UTF8.GetByteCount(text);
-        var needed = _logLength + byteCount + 5;
-        if (needed > _log!.Length)
+        // Numbers are ASCII, so the common case is one length byte and one byte a character.
+        if (text.Length < byte.MaxValue)
         {
-            Array.Resize(ref _log, Math.Max(needed, _log.Length * 2));
+            EnsureLog(text.Length + 1);
+            if (Ascii.FromUtf16(text, _log.AsSpan(_logLength + 1), out var written) == OperationStatus.Done)
+            {
+                _log![_logLength] = (byte)written;
+                _logLength += written + 1;
+                return;
+            }
         }
 
+        var byteCount = Encoding.UTF8.GetByteCount(text);
+        EnsureLog(byteCount + 5);
         if (byteCount < byte.MaxValue)
         {
-            _log[_logLength++] = (byte)byteCount;
+            _log![_logLength++] = (byte)byteCount;
         }
         else
         {
-            _log[_logLength++] = byte.MaxValue;
+            _log![_logLength++] = byte.MaxValue;
             BinaryPrimitives.WriteInt32LittleEndian(_log.AsSpan(_logLength), byteCount);
             _logLength += 4;
         }
 
         _logLength += Encoding.UTF8.GetBytes(text, _log.AsSpan(_logLength));
+    }
+
+    private void EnsureLog(int bytes)
+    {
+        var needed = _logLength + bytes;
+        if (needed > _log!.Length)
+        {
+            Array.Resize(ref _log, Math.Max(needed, _log.Length * 2));
+        }
     }
 
     private static int CountTokens(ReadOnlySpan<char> value)
