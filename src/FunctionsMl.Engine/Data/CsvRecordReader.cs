@@ -47,12 +47,21 @@ public sealed class CsvRecordReader : IRecordReader
         ArgumentNullException.ThrowIfNull(stream);
         _stream = stream;
         _columns = [];
-        if (!TryReadRecord())
+        try
         {
-            throw new DataFormatException("The CSV data is empty; expected a header row naming the columns.", 1);
-        }
+            if (!TryReadRecord())
+            {
+                throw new DataFormatException("The CSV data is empty; expected a header row naming the columns.", 1);
+            }
 
-        _columns = ReadHeader(_record);
+            _columns = ReadHeader(_record);
+        }
+        catch
+        {
+            // Nobody will get a reader to dispose.
+            stream.Dispose();
+            throw;
+        }
     }
 
     public IReadOnlyList<string> Columns => _columns;
@@ -89,7 +98,7 @@ public sealed class CsvRecordReader : IRecordReader
             var name = header.GetField(i).Trim().ToString();
             if (name.Length == 0)
             {
-                throw new DataFormatException($"Header column {i + 1} has no name.", header.LineNumber);
+                throw new DataFormatException($"Header column {i + 1} has no name; every column needs one.", header.LineNumber);
             }
 
             if (!seen.Add(name))

@@ -48,10 +48,15 @@ public static class DataFormats
     }
 
     /// <summary>Opens a streaming reader over <paramref name="stream"/>; disposing the reader disposes the stream.</summary>
-    public static IRecordReader CreateReader(Stream stream, DataFormat format) => format switch
+    /// <param name="knownColumns">
+    /// JSON lines only: columns to number first, so that a scorer can bind its inputs before the first line (see
+    /// <see cref="JsonLinesRecordReader(Stream, IEnumerable{string})"/>). CSV takes its columns from the header.
+    /// </param>
+    /// <exception cref="DataFormatException">CSV without a usable header.</exception>
+    public static IRecordReader CreateReader(Stream stream, DataFormat format, IEnumerable<string>? knownColumns = null) => format switch
     {
         DataFormat.Csv => new CsvRecordReader(stream),
-        DataFormat.JsonLines => new JsonLinesRecordReader(stream),
+        DataFormat.JsonLines => new JsonLinesRecordReader(stream, knownColumns),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown data format."),
     };
 }

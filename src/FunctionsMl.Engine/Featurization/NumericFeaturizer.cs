@@ -55,7 +55,8 @@ internal sealed class NumericFeaturizer : InputFeaturizer
 
     public double[] BinShares { get; }
 
-    public override object? ExampleValue => IsInteger ? Math.Round(Mean, MidpointRounding.AwayFromZero) : RoundSignificant(Mean, 4);
+    public override object? ExampleValue =>
+        Count == 0 ? null : IsInteger ? Math.Round(Mean, MidpointRounding.AwayFromZero) : RoundSignificant(Mean, 4);
 
     /// <param name="values">One per training row; NaN is missing.</param>
     public static NumericFeaturizer Fit(string name, ReadOnlySpan<float> values, bool standardize)

@@ -157,6 +157,16 @@ public class CsvRecordReaderTests
     }
 
     [Fact]
+    public void Constructor_BadHeader_DisposesStream()
+    {
+        var stream = TestStreams.Utf8("a,\"b\n");
+
+        Assert.Throws<DataFormatException>(() => new CsvRecordReader(stream));
+
+        Assert.False(stream.CanRead);
+    }
+
+    [Fact]
     public void TryRead_OneByteAtATime_MatchesWholeRead()
     {
         var csv = "name,note\r\n\"Zoë\",\"a\r\nb\"\r\n€uro,\"x\"\"y\"\r\n\r\n😀,z\r";

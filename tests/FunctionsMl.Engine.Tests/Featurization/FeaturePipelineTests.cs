@@ -117,6 +117,17 @@ public class FeaturePipelineTests
     }
 
     [Fact]
+    public void ExampleRow_NoTrainingValues_Null()
+    {
+        var table = new DataTable([DataColumn.Numeric("x", [float.NaN]), DataColumn.Categorical("c", [null]), DataColumn.Text("t", ["NA"])]);
+
+        var pipeline = FeaturePipeline.Fit(table, [.. table.Columns.Select(c => new FeatureSpec(c.Name, c.Kind))], Trees);
+
+        Assert.All(pipeline.ExampleRow.Values, Assert.Null);
+        Assert.Equal(["x", "c", "t"], pipeline.ExampleRow.Keys);
+    }
+
+    [Fact]
     public void Transform_Text_HashedCountsWithUnitNorm()
     {
         var table = new DataTable([DataColumn.Text("review", ["Great phone, GREAT battery!", null, "!!!"])]);
@@ -223,6 +234,36 @@ public class FeaturePipelineTests
 
         Assert.Equal(["size=2", "size=1", "size=1.5", "size=<other>"], pipeline.OutputNames);
         Assert.Equal([0f, 0f, 1f, 0f], matrix.Values);
+    }
+
+    [Fact]
+    public void FeaturizerOptions_BindFromJson()
+    {
+        var options = System.Text.Json.JsonSerializer.Deserialize<FeaturizerOptions>(
+            """{"standardize": true, "maxCategories": 5, "textHashBits": 12, "textBigrams": false}""",
+            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+
+        Assert.Equal((true, 5, 12, false), (options.Standardize, options.MaxCategories, options.TextHashBits, options.TextBigrams));
+        Assert.Equal((false, 100, 10, true), (Trees.Standardize, Trees.MaxCategories, Trees.TextHashBits, Trees.TextBigrams));
+    }
+
+    [Fact]
+    public void Transform_ManyThreadsAtOnce_SameResults()
+    {
+        var rows = Enumerable.Range(0, 2000).ToArray();
+        var table = new DataTable(
+        [
+            DataColumn.Numeric("x", [.. rows.Select(i => (float)(i % 17))]),
+            DataColumn.Categorical("c", [.. rows.Select(i => $"c{i % 13}")]),
+            DataColumn.Text("t", [.. rows.Select(i => $"word{i % 7} and word{i % 5}")]),
+        ]);
+        var pipeline = FeaturePipeline.Fit(table, [.. table.Columns.Select(c => new FeatureSpec(c.Name, c.Kind))], Linear);
+        var expected = pipeline.Transform(table).Values;
+
+        var results = new float[8][];
+        Parallel.For(0, results.Length, i => results[i] = pipeline.Transform(table).Values);
+
+        Assert.All(results, result => Assert.Equal(expected, result));
     }
 
     internal static int ReferenceBucket(string term, int bits) =>
