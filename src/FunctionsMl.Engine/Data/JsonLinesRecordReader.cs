@@ -20,6 +20,8 @@ public sealed class JsonLinesRecordReader : IRecordReader
     private readonly Stream _stream;
     private readonly DataRecord _record = new();
     private readonly List<string> _columns = [];
+    private readonly List<byte[]> _columnUtf8 = [];
+    private readonly List<int> _lastOrder = [];
     private readonly Dictionary<string, int> _columnIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _columnLookup;
     private byte[] _buffer = new byte[InitialBufferSize];
@@ -41,9 +43,9 @@ public sealed class JsonLinesRecordReader : IRecordReader
         Columns = new ReadOnlyCollection<string>(_columns);
         foreach (var column in knownColumns ?? [])
         {
-            if (_columnIndex.TryAdd(column, _columns.Count))
+            if (!_columnIndex.ContainsKey(column))
             {
-                _columns.Add(column);
+                AddColumn(column);
             }
         }
     }
@@ -107,9 +109,10 @@ public sealed class JsonLinesRecordReader : IRecordReader
         }
 
         var record = _record;
+        var position = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var column = ColumnOf(ref reader);
+            var column = ColumnOf(ref reader, position++);
             if (column >= record.FieldCount)
             {
                 record.SetFieldCount(_columns.Count);
@@ -158,7 +161,29 @@ public sealed class JsonLinesRecordReader : IRecordReader
         }
     }
 
-    private int ColumnOf(ref Utf8JsonReader reader)
+    /// <summary>The column of the property at <paramref name="position"/> in its object.</summary>
+    private int ColumnOf(ref Utf8JsonReader reader, int position)
+    {
+        // Lines usually repeat the previous line's keys in the same order: check that guess before looking up.
+        if (position < _lastOrder.Count && reader.ValueTextEquals(_columnUtf8[_lastOrder[position]]))
+        {
+            return _lastOrder[position];
+        }
+
+        var column = LookUp(ref reader);
+        if (position < _lastOrder.Count)
+        {
+            _lastOrder[position] = column;
+        }
+        else if (position == _lastOrder.Count)
+        {
+            _lastOrder.Add(column);
+        }
+
+        return column;
+    }
+
+    private int LookUp(ref Utf8JsonReader reader)
     {
         string? name = null;
         int column;
@@ -176,13 +201,14 @@ public sealed class JsonLinesRecordReader : IRecordReader
         }
 
         name ??= reader.GetString()!;
-        if (_columnIndex.TryGetValue(name, out column))
-        {
-            return column;
-        }
+        return _columnIndex.TryGetValue(name, out column) ? column : AddColumn(name);
+    }
 
-        column = _columns.Count;
+    private int AddColumn(string name)
+    {
+        var column = _columns.Count;
         _columns.Add(name);
+        _columnUtf8.Add(Encoding.UTF8.GetBytes(name));
         _columnIndex.Add(name, column);
         return column;
     }
