@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace FunctionsMl.Engine.Trainers.Linear;
 
 /// <summary>
@@ -12,6 +15,12 @@ internal static class RidgeSolver
     /// <summary>A Cholesky pivot this small relative to the largest diagonal entry means the system is singular.</summary>
     private const double SingularPivot = 1e-12;
 
+    /// <summary>Rows centred together for the Gram matrix: long enough dot products, a block small enough for the caches.</summary>
+    private const int GramBlockRows = 256;
+
+    /// <summary>Multiply-adds below one Cholesky pivot worth spreading over threads.</summary>
+    private const long ParallelCholeskyWork = 1 << 16;
+
     /// <summary>Returns false when the system is singular (collinear features and no penalty).</summary>
     public static bool TrySolve(float[] features, int rowCount, int featureCount, double[] targets, double l2, int threads, out double[] weights, out double intercept)
     {
@@ -25,7 +34,7 @@ internal static class RidgeSolver
 
         weights = new double[d];
         intercept = 0;
-        if (!CholeskyInPlace(system, d))
+        if (!CholeskyInPlace(system, d, threads))
         {
             return false;
         }
@@ -61,7 +70,11 @@ internal static class RidgeSolver
         return totals[..d];
     }
 
-    /// <summary>XcᵀXc (full d × d, row-major) and Xcᵀyc, centering each row on the fly for accuracy.</summary>
+    /// <summary>
+    /// XcᵀXc (full d × d, row-major) and Xcᵀyc. Rows are centred a block at a time into a column-major buffer,
+    /// and each Gram entry takes one dot product per block: the d² matrix is then swept once per block rather
+    /// than once per row, which keeps the work compute-bound when the matrix outgrows the caches.
+    /// </summary>
     private static double[] CenteredGram(float[] features, int rowCount, int d, double[] means, double[] targets, double targetMean, int threads, out double[] rightHandSide)
     {
         // Each chunk keeps the upper triangle of its Gram block plus its share of Xcᵀyc.
@@ -72,25 +85,36 @@ internal static class RidgeSolver
         {
             var gram = partials.AsSpan(chunk * length, d * d);
             var cross = partials.AsSpan((chunk * length) + (d * d), d);
-            var centered = new double[d];
-            for (var i = chunks.Start(chunk); i < chunks.End(chunk); i++)
+            var block = new double[d * GramBlockRows];
+            var centredTargets = new double[GramBlockRows];
+            for (var start = chunks.Start(chunk); start < chunks.End(chunk); start += GramBlockRows)
             {
-                var row = features.AsSpan(i * d, d);
-                for (var j = 0; j < d; j++)
+                var count = Math.Min(GramBlockRows, chunks.End(chunk) - start);
+                for (var r = 0; r < count; r++)
                 {
-                    centered[j] = row[j] - means[j];
+                    var row = features.AsSpan((start + r) * d, d);
+                    for (var j = 0; j < d; j++)
+                    {
+                        block[(j * GramBlockRows) + r] = row[j] - means[j];
+                    }
+
+                    centredTargets[r] = targets[start + r] - targetMean;
                 }
 
-                var target = targets[i] - targetMean;
+                // Zero padding up to a whole number of vectors adds exact zeros and spares the kernel a tail loop.
+                var padded = Math.Min(GramBlockRows, (count + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count);
                 for (var j = 0; j < d; j++)
                 {
-                    var value = centered[j];
-                    if (value != 0)
-                    {
-                        VectorMath.AddScaled(value, centered.AsSpan(j), gram.Slice((j * d) + j, d - j));
-                        cross[j] += value * target;
-                    }
+                    block.AsSpan((j * GramBlockRows) + count, padded - count).Clear();
                 }
+
+                centredTargets.AsSpan(count, padded - count).Clear();
+                for (var j = 0; j < d; j++)
+                {
+                    cross[j] += VectorMath.Dot(block.AsSpan(j * GramBlockRows, padded), centredTargets.AsSpan(0, padded));
+                }
+
+                AccumulateGram(block, padded, d, gram);
             }
         });
 
@@ -109,8 +133,81 @@ internal static class RidgeSolver
         return system;
     }
 
-    /// <summary>Overwrites the lower triangle of the symmetric matrix with L, where A = L·Lᵀ.</summary>
-    private static bool CholeskyInPlace(double[] a, int d)
+    /// <summary>
+    /// Adds the block's contribution to the upper triangle of the Gram matrix (entries below the diagonal may
+    /// receive values too; they are overwritten by mirroring). Tiles of 2 × 4 entries share their column loads,
+    /// so each loaded vector feeds several multiply-adds.
+    /// </summary>
+    private static void AccumulateGram(double[] block, int padded, int d, Span<double> gram)
+    {
+        ref var data = ref MemoryMarshal.GetArrayDataReference(block);
+        var width = Vector<double>.Count;
+        var j = 0;
+        for (; j + 2 <= d; j += 2)
+        {
+            var a = (nuint)(j * GramBlockRows);
+            var b = (nuint)((j + 1) * GramBlockRows);
+            var k = j;
+            for (; k + 4 <= d; k += 4)
+            {
+                var c0 = (nuint)(k * GramBlockRows);
+                var c1 = c0 + GramBlockRows;
+                var c2 = c1 + GramBlockRows;
+                var c3 = c2 + GramBlockRows;
+                Vector<double> a0 = default, a1 = default, a2 = default, a3 = default;
+                Vector<double> b0 = default, b1 = default, b2 = default, b3 = default;
+                for (nuint r = 0; r < (nuint)padded; r += (nuint)width)
+                {
+                    var x = Vector.LoadUnsafe(ref data, a + r);
+                    var y = Vector.LoadUnsafe(ref data, b + r);
+                    var v0 = Vector.LoadUnsafe(ref data, c0 + r);
+                    var v1 = Vector.LoadUnsafe(ref data, c1 + r);
+                    var v2 = Vector.LoadUnsafe(ref data, c2 + r);
+                    var v3 = Vector.LoadUnsafe(ref data, c3 + r);
+                    a0 += x * v0;
+                    a1 += x * v1;
+                    a2 += x * v2;
+                    a3 += x * v3;
+                    b0 += y * v0;
+                    b1 += y * v1;
+                    b2 += y * v2;
+                    b3 += y * v3;
+                }
+
+                var rowA = gram.Slice((j * d) + k, 4);
+                rowA[0] += Vector.Sum(a0);
+                rowA[1] += Vector.Sum(a1);
+                rowA[2] += Vector.Sum(a2);
+                rowA[3] += Vector.Sum(a3);
+                var rowB = gram.Slice(((j + 1) * d) + k, 4);
+                rowB[0] += Vector.Sum(b0);
+                rowB[1] += Vector.Sum(b1);
+                rowB[2] += Vector.Sum(b2);
+                rowB[3] += Vector.Sum(b3);
+            }
+
+            for (; k < d; k++)
+            {
+                var column = block.AsSpan(k * GramBlockRows, padded);
+                gram[(j * d) + k] += VectorMath.Dot(block.AsSpan(j * GramBlockRows, padded), column);
+                gram[((j + 1) * d) + k] += VectorMath.Dot(block.AsSpan((j + 1) * GramBlockRows, padded), column);
+            }
+        }
+
+        if (j < d)
+        {
+            // With an odd count the last column pairs only with itself.
+            var last = block.AsSpan(j * GramBlockRows, padded);
+            gram[(j * d) + j] += VectorMath.Dot(last, last);
+        }
+    }
+
+    /// <summary>
+    /// Overwrites the lower triangle of the symmetric matrix with L, where A = L·Lᵀ. Column by column; the
+    /// entries below each pivot are independent of one another, so large systems split them across threads
+    /// (each entry is computed the same way whichever thread does it).
+    /// </summary>
+    private static bool CholeskyInPlace(double[] a, int d, int threads)
     {
         var largestDiagonal = 0.0;
         for (var j = 0; j < d; j++)
@@ -119,10 +216,10 @@ internal static class RidgeSolver
         }
 
         var minPivot = SingularPivot * Math.Max(largestDiagonal, double.Epsilon);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
         for (var j = 0; j < d; j++)
         {
-            var rowJ = a.AsSpan(j * d, j);
-            var pivot = a[(j * d) + j] - VectorMath.Dot(rowJ, rowJ);
+            var pivot = a[(j * d) + j] - VectorMath.Dot(a.AsSpan(j * d, j), a.AsSpan(j * d, j));
             if (!(pivot > minPivot))
             {
                 return false;
@@ -130,14 +227,34 @@ internal static class RidgeSolver
 
             var diagonal = Math.Sqrt(pivot);
             a[(j * d) + j] = diagonal;
-            for (var i = j + 1; i < d; i++)
+            var below = d - j - 1;
+            var column = j;
+            if (threads > 1 && (long)below * j >= ParallelCholeskyWork)
             {
-                var rowI = a.AsSpan(i * d, j);
-                a[(i * d) + j] = (a[(i * d) + j] - VectorMath.Dot(rowI, rowJ)) / diagonal;
+                var pieces = Math.Min(below, threads * 4);
+                Parallel.For(0, pieces, parallel, piece =>
+                {
+                    var first = column + 1 + (int)((long)below * piece / pieces);
+                    var last = column + 1 + (int)((long)below * (piece + 1) / pieces);
+                    EliminateBelow(a, d, column, diagonal, first, last);
+                });
+            }
+            else
+            {
+                EliminateBelow(a, d, column, diagonal, j + 1, d);
             }
         }
 
         return true;
+    }
+
+    private static void EliminateBelow(double[] a, int d, int j, double diagonal, int first, int last)
+    {
+        var rowJ = a.AsSpan(j * d, j);
+        for (var i = first; i < last; i++)
+        {
+            a[(i * d) + j] = (a[(i * d) + j] - VectorMath.Dot(a.AsSpan(i * d, j), rowJ)) / diagonal;
+        }
     }
 
     /// <summary>Solves L·Lᵀ·x = b by forward then backward substitution.</summary>
