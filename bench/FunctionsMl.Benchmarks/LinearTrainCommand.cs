@@ -22,6 +22,12 @@ public static class LinearTrainCommand
     public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == Name)
+        {
+            // Accept the verb too, so a dispatcher may pass its arguments through whole.
+            args = args[1..];
+        }
+
         if (args.Length < 1 || args[0].StartsWith("--", StringComparison.Ordinal))
         {
             Console.Error.WriteLine($"usage: {Name} <csv> [--repeat N] [--threads N] [--l2 X] [--json PATH]");

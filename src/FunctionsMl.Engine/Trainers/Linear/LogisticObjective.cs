@@ -15,9 +15,12 @@ internal sealed class LogisticObjective(float[] features, int rowCount, int feat
         {
             var row = Row(i);
             var margin = VectorMath.Dot(row, weights) + intercept;
+            // Loss softplus(∓z) and probability σ(z) share one e^-|z|, the costliest step per row.
             var isPositive = positive[i];
-            loss += VectorMath.Softplus(isPositive ? -margin : margin);
-            var residual = VectorMath.Sigmoid(margin) - (isPositive ? 1.0 : 0.0);
+            var e = Math.Exp(-Math.Abs(margin));
+            loss += Math.Max(isPositive ? -margin : margin, 0) + Math.Log(1 + e);
+            var probability = margin >= 0 ? 1 / (1 + e) : e / (1 + e);
+            var residual = probability - (isPositive ? 1.0 : 0.0);
             VectorMath.AddScaled(residual, row, weightGradient);
             interceptGradient += residual;
         }

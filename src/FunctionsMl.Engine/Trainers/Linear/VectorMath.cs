@@ -167,14 +167,4 @@ internal static class VectorMath
     }
 
     public static double Norm(ReadOnlySpan<double> x) => Math.Sqrt(Dot(x, x));
-
-    /// <summary>log(1 + eˣ) without overflow or loss of precision for large |x|.</summary>
-    public static double Softplus(double x) => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x)));
-
-    /// <summary>1 / (1 + e⁻ˣ), computed from e^-|x| so neither tail overflows.</summary>
-    public static double Sigmoid(double x)
-    {
-        var e = Math.Exp(-Math.Abs(x));
-        return x >= 0 ? 1 / (1 + e) : e / (1 + e);
-    }
 }
