@@ -54,6 +54,9 @@ public sealed class GbdtModel : IPredictor
     /// <summary>All trees; a multiclass model has one per class per round, round after round.</summary>
     public int TreeCount => _roots.Length;
 
+    /// <summary>Leaves over all trees: with <see cref="TreeCount"/>, the model's size.</summary>
+    public int LeafCount => _leafValues.Length;
+
     /// <summary>Boosting rounds kept (after early stopping, the best round's).</summary>
     public int Rounds => _roots.Length / ScoresPerRow;
 

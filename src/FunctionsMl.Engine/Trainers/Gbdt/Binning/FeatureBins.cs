@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace FunctionsMl.Engine.Trainers.Gbdt.Binning;
 
 /// <summary>
@@ -8,10 +12,16 @@ namespace FunctionsMl.Engine.Trainers.Gbdt.Binning;
 /// </summary>
 internal sealed class FeatureBins
 {
+    /// <summary>The bounds padded with +infinity to a power of two, so a lookup is a fixed number of branch-free steps.</summary>
+    private readonly float[] _searchBounds;
+
     public FeatureBins(float[] upperBounds, bool hasMissing)
     {
         UpperBounds = upperBounds;
         HasMissing = hasMissing;
+        _searchBounds = new float[(int)BitOperations.RoundUpToPowerOf2((uint)upperBounds.Length)];
+        _searchBounds.AsSpan().Fill(float.PositiveInfinity);
+        upperBounds.CopyTo(_searchBounds, 0);
     }
 
     /// <summary>Ascending; the last is +infinity.</summary>
@@ -38,22 +48,16 @@ internal sealed class FeatureBins
             return 0;
         }
 
-        // First bound at or above the value; the +infinity bound stops the search for any number.
-        var bounds = UpperBounds;
-        int low = 0, high = bounds.Length - 1;
-        while (low < high)
+        // Counts the bounds below the value: the bin is one past them. The +infinity bound stops any number.
+        ref var bounds = ref MemoryMarshal.GetArrayDataReference(_searchBounds);
+        var below = 0;
+        for (var step = _searchBounds.Length >> 1; step > 0; step >>= 1)
         {
-            var middle = (low + high) >>> 1;
-            if (bounds[middle] >= value)
-            {
-                high = middle;
-            }
-            else
-            {
-                low = middle + 1;
-            }
+            // Arithmetic, not a conditional: the JIT would branch, and these branches are unpredictable.
+            below += step & -Unsafe.BitCast<bool, byte>(Unsafe.Add(ref bounds, below + step - 1) < value);
         }
 
-        return (byte)(low + 1);
+        below += Unsafe.BitCast<bool, byte>(Unsafe.Add(ref bounds, below) < value);
+        return (byte)(below + 1);
     }
 }

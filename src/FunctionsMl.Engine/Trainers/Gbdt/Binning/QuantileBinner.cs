@@ -55,7 +55,7 @@ internal static class QuantileBinner
             return [float.PositiveInfinity];
         }
 
-        values.Sort();
+        RadixSort(values);
         var distinct = new List<(float Value, int Count)>();
         foreach (var value in values)
         {
@@ -103,6 +103,55 @@ internal static class QuantileBinner
 
         bounds.Add(float.PositiveInfinity);
         return [.. bounds];
+    }
+
+    /// <summary>
+    /// Sorts non-NaN floats ascending in three counting passes of 11, 11 and 10 bits over keys whose unsigned
+    /// order is the floats' order: several times faster than a comparison sort on the columns binning reads.
+    /// </summary>
+    internal static void RadixSort(Span<float> values)
+    {
+        var keys = new uint[values.Length];
+        var buffer = new uint[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var bits = BitConverter.SingleToUInt32Bits(values[i]);
+            // Negative floats order backwards by their bits: flip them all; flip only the sign of the rest.
+            keys[i] = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        }
+
+        Span<int> counts = stackalloc int[2048];
+        var source = keys;
+        var target = buffer;
+        for (var shift = 0; shift < 32; shift += 11)
+        {
+            counts.Clear();
+            foreach (var key in source)
+            {
+                counts[(int)((key >> shift) & 2047)]++;
+            }
+
+            var offset = 0;
+            for (var digit = 0; digit < counts.Length; digit++)
+            {
+                var count = counts[digit];
+                counts[digit] = offset;
+                offset += count;
+            }
+
+            foreach (var key in source)
+            {
+                target[counts[(int)((key >> shift) & 2047)]++] = key;
+            }
+
+            (source, target) = (target, source);
+        }
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            var key = source[i];
+            values[i] = BitConverter.UInt32BitsToSingle((key & 0x8000_0000u) != 0 ? key & 0x7FFF_FFFFu : ~key);
+        }
     }
 
     /// <summary>A float t with low &lt;= t &lt; high, the midpoint when float precision allows.</summary>

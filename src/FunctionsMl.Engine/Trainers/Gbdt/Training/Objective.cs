@@ -1,10 +1,18 @@
+using System.Runtime.InteropServices;
+
 namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
 
-/// <summary>First and second derivative of the loss of one row, as the histograms sum them.</summary>
+/// <summary>
+/// First and second derivative of the loss of one row, as the histograms sum them. The row's count (1)
+/// rides along so that one vector add of four widened lanes updates a whole <see cref="HistogramBin"/>.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
 internal struct GradientPair(float gradient, float hessian)
 {
     public float Gradient = gradient;
     public float Hessian = hessian;
+    public float Count = 1;
+    private readonly float _padding;
 }
 
 /// <summary>

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
 
 /// <summary>Gradient, hessian and row count summed over a set of rows.</summary>
@@ -44,65 +47,145 @@ internal sealed class SplitFinder(double l2, int minRowsPerLeaf, double minHessi
     public bool CanSplit(in GradientSums sums) =>
         sums.Count >= 2 * minRowsPerLeaf && sums.Hessian >= 2 * minHessianPerLeaf;
 
+    /// <remarks>
+    /// Candidates are compared in a fixed order (missing values right or the larger side, then missing values
+    /// left, then "values left, missing right") and a later one must be strictly better, so ties resolve to
+    /// the lowest bin everywhere. The vector and scalar paths evaluate the same expression per bin, so they agree
+    /// to the bit.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SplitCandidate Best(ReadOnlySpan<HistogramBin> bins, int feature, in GradientSums total)
     {
         var best = SplitCandidate.None;
-        if (bins.Length < 2)
-        {
-            return best;
-        }
-
-        var parentScore = Score(total.Gradient, total.Hessian);
+        // Split after value bin b, for b in 1 .. last - 1; candidate i is b = i + 1.
+        var candidates = bins.Length - 2;
         var missing = bins[0];
-        var hasMissing = missing.Count > 0;
-        double leftGradient = 0, leftHessian = 0;
-        var leftCount = 0;
-        var lastValueBin = bins.Length - 1;
-        for (var bin = 1; bin < lastValueBin; bin++)
+        var hasMissing = missing.RowCount > 0;
+        if (candidates > 0)
         {
-            ref readonly var entry = ref bins[bin];
-            leftGradient += entry.Gradient;
-            leftHessian += entry.Hessian;
-            leftCount += entry.Count;
-            if (entry.Count == 0)
+            Span<double> gradients = stackalloc double[candidates];
+            Span<double> hessians = stackalloc double[candidates];
+            Span<double> counts = stackalloc double[candidates];
+            Span<double> gains = stackalloc double[candidates];
+            double gradient = 0, hessian = 0, count = 0;
+            for (var i = 0; i < candidates; i++)
             {
-                // Same rows on each side as the previous bin: no new split.
-                continue;
+                ref readonly var entry = ref bins[i + 1];
+                gradients[i] = gradient += entry.Gradient;
+                hessians[i] = hessian += entry.Hessian;
+                counts[i] = count += entry.Count;
             }
 
-            // Without missing values the default side only matters for prediction: take the larger side.
-            var defaultLeft = !hasMissing && leftCount >= total.Count - leftCount;
-            Consider(ref best, feature, bin, defaultLeft, new GradientSums(leftGradient, leftHessian, leftCount), total, parentScore);
+            var parentScore = total.Gradient * total.Gradient / (total.Hessian + l2);
+            Gains(gradients, hessians, counts, default, total, parentScore, gains);
+            Pick(ref best, gains, gradients, hessians, counts, default, feature, hasMissing ? MissingSide.Right : MissingSide.None, total);
             if (hasMissing)
             {
-                Consider(ref best, feature, bin, true, new GradientSums(leftGradient + missing.Gradient, leftHessian + missing.Hessian, leftCount + missing.Count), total, parentScore);
+                var missingSums = new GradientSums(missing.Gradient, missing.Hessian, missing.RowCount);
+                Gains(gradients, hessians, counts, missingSums, total, parentScore, gains);
+                Pick(ref best, gains, gradients, hessians, counts, missingSums, feature, MissingSide.Left, total);
             }
         }
 
-        if (hasMissing)
+        if (hasMissing && bins.Length >= 2)
         {
             // Every value left, missing values right.
-            var values = total - new GradientSums(missing.Gradient, missing.Hessian, missing.Count);
-            Consider(ref best, feature, lastValueBin, false, values, total, parentScore);
+            var values = total - new GradientSums(missing.Gradient, missing.Hessian, missing.RowCount);
+            Span<double> gain = stackalloc double[1];
+            Gains([values.Gradient], [values.Hessian], [values.Count], default, total, Score(total.Gradient, total.Hessian), gain);
+            if (gain[0] > MinGain && gain[0] > best.Gain)
+            {
+                best = new SplitCandidate(feature, bins.Length - 1, false, gain[0], values);
+            }
         }
 
         return best;
     }
 
-    private void Consider(ref SplitCandidate best, int feature, int bin, bool defaultLeft, GradientSums left, in GradientSums total, double parentScore)
+    /// <summary>
+    /// gains[i] = G_L²/(H_L+λ) + G_R²/(H_R+λ) - parent for the left side prefix[i] + extra, or -infinity where
+    /// a side breaks a minimum.
+    /// </summary>
+    private void Gains(
+        ReadOnlySpan<double> gradients, ReadOnlySpan<double> hessians, ReadOnlySpan<double> counts, GradientSums extra,
+        in GradientSums total, double parentScore, Span<double> gains)
     {
-        var right = total - left;
-        if (left.Count < minRowsPerLeaf || right.Count < minRowsPerLeaf
-            || left.Hessian < minHessianPerLeaf || right.Hessian < minHessianPerLeaf)
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var lambda = Vector256.Create(l2);
+            var parent = Vector256.Create(parentScore);
+            var minRows = Vector256.Create((double)minRowsPerLeaf);
+            var minHessian = Vector256.Create(minHessianPerLeaf);
+            var totalGradient = Vector256.Create(total.Gradient);
+            var totalHessian = Vector256.Create(total.Hessian);
+            var totalCount = Vector256.Create((double)total.Count);
+            var extraGradient = Vector256.Create(extra.Gradient);
+            var extraHessian = Vector256.Create(extra.Hessian);
+            var extraCount = Vector256.Create((double)extra.Count);
+            var none = Vector256.Create(double.NegativeInfinity);
+            for (; i + 4 <= gains.Length; i += 4)
+            {
+                var leftGradient = Vector256.Create(gradients.Slice(i, 4)) + extraGradient;
+                var leftHessian = Vector256.Create(hessians.Slice(i, 4)) + extraHessian;
+                var leftCount = Vector256.Create(counts.Slice(i, 4)) + extraCount;
+                var rightGradient = totalGradient - leftGradient;
+                var rightHessian = totalHessian - leftHessian;
+                var rightCount = totalCount - leftCount;
+                var gain = (leftGradient * leftGradient / (leftHessian + lambda)) + (rightGradient * rightGradient / (rightHessian + lambda)) - parent;
+                var valid = Vector256.GreaterThanOrEqual(leftCount, minRows) & Vector256.GreaterThanOrEqual(rightCount, minRows)
+                    & Vector256.GreaterThanOrEqual(leftHessian, minHessian) & Vector256.GreaterThanOrEqual(rightHessian, minHessian);
+                Vector256.ConditionalSelect(valid, gain, none).CopyTo(gains.Slice(i, 4));
+            }
+        }
+
+        for (; i < gains.Length; i++)
+        {
+            var leftGradient = gradients[i] + extra.Gradient;
+            var leftHessian = hessians[i] + extra.Hessian;
+            var leftCount = counts[i] + extra.Count;
+            var rightGradient = total.Gradient - leftGradient;
+            var rightHessian = total.Hessian - leftHessian;
+            var rightCount = total.Count - leftCount;
+            var valid = leftCount >= minRowsPerLeaf && rightCount >= minRowsPerLeaf && leftHessian >= minHessianPerLeaf && rightHessian >= minHessianPerLeaf;
+            gains[i] = valid
+                ? (leftGradient * leftGradient / (leftHessian + l2)) + (rightGradient * rightGradient / (rightHessian + l2)) - parentScore
+                : double.NegativeInfinity;
+        }
+    }
+
+    private static void Pick(
+        ref SplitCandidate best, ReadOnlySpan<double> gains, ReadOnlySpan<double> gradients, ReadOnlySpan<double> hessians,
+        ReadOnlySpan<double> counts, GradientSums extra, int feature, MissingSide missing, in GradientSums total)
+    {
+        var bestIndex = -1;
+        var bestGain = Math.Max(best.Gain, MinGain);
+        for (var i = 0; i < gains.Length; i++)
+        {
+            if (gains[i] > bestGain)
+            {
+                bestGain = gains[i];
+                bestIndex = i;
+            }
+        }
+
+        if (bestIndex < 0)
         {
             return;
         }
 
-        var gain = Score(left.Gradient, left.Hessian) + Score(right.Gradient, right.Hessian) - parentScore;
-        if (gain > MinGain && gain > best.Gain)
-        {
-            best = new SplitCandidate(feature, bin, defaultLeft, gain, left);
-        }
+        var left = new GradientSums(gradients[bestIndex] + extra.Gradient, hessians[bestIndex] + extra.Hessian, (int)counts[bestIndex] + extra.Count);
+        // Without missing values the default side only matters for prediction: take the larger side.
+        var defaultLeft = missing == MissingSide.Left || (missing == MissingSide.None && left.Count >= total.Count - left.Count);
+        best = new SplitCandidate(feature, bestIndex + 1, defaultLeft, bestGain, left);
+    }
+
+    private enum MissingSide
+    {
+        /// <summary>The leaf has no missing values.</summary>
+        None,
+        Left,
+        Right,
     }
 
     private double Score(double gradient, double hessian)

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using FunctionsMl.Engine.Trainers.Gbdt.Binning;
 
 namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
@@ -14,6 +16,7 @@ namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
 /// </remarks>
 internal sealed class TreeGrower
 {
+
     /// <summary>Below this many (row, feature) cells a histogram pass runs on the calling thread: the
     /// hand-off to the thread pool costs more than it saves.</summary>
     private const int ParallelCellThreshold = 32 * 1024;
@@ -227,29 +230,32 @@ internal sealed class TreeGrower
     }
 
     /// <summary>Moves the rows of a leaf going left to the front of its stretch, keeping row order on both sides.</summary>
-    private int Partition(int start, int count, in SplitCandidate split)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe int Partition(int start, int count, in SplitCandidate split)
     {
-        var column = _bins.Column(split.Feature);
-        var bin = split.Bin;
-        var missingLeft = split.DefaultLeft;
-        var indices = _indices.AsSpan(start, count);
+        // Branch-free: which side a row goes is a coin toss to the branch predictor.
+        var bin = (uint)split.Bin;
+        var missingLeft = split.DefaultLeft ? 1 : 0;
         var leftCount = 0;
         var rightCount = 0;
-        for (var i = 0; i < indices.Length; i++)
+        fixed (byte* column = _bins.Column(split.Feature))
+        fixed (int* indices = &_indices[start])
+        fixed (int* scratch = _scratch)
         {
-            var row = indices[i];
-            var value = column[row];
-            if (value == 0 ? missingLeft : value <= bin)
+            for (var i = 0; i < count; i++)
             {
-                indices[leftCount++] = row;
-            }
-            else
-            {
-                _scratch[rightCount++] = row;
+                var row = indices[i];
+                var value = (uint)column[row];
+                // value - 1 wraps to uint.MaxValue for the missing bin 0, which then goes left only by default.
+                var left = (value - 1 < bin ? 1 : 0) | (value == 0 ? missingLeft : 0);
+                indices[leftCount] = row;
+                scratch[rightCount] = row;
+                leftCount += left;
+                rightCount += 1 - left;
             }
         }
 
-        _scratch.AsSpan(0, rightCount).CopyTo(indices[leftCount..]);
+        _scratch.AsSpan(0, rightCount).CopyTo(_indices.AsSpan(start + leftCount));
         return leftCount;
     }
 
@@ -342,13 +348,7 @@ internal sealed class TreeGrower
         var secondBins = second.Histogram.Feature(feature);
         if (_subtractSecond)
         {
-            for (var b = 0; b < secondBins.Length; b++)
-            {
-                ref var target = ref secondBins[b];
-                target.Gradient -= firstBins[b].Gradient;
-                target.Hessian -= firstBins[b].Hessian;
-                target.Count -= firstBins[b].Count;
-            }
+            Subtract(secondBins, firstBins);
         }
         else if (_buildSecond)
         {
@@ -373,38 +373,75 @@ internal sealed class TreeGrower
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void BuildFeature(Span<HistogramBin> histogram, int feature, Leaf leaf)
     {
         histogram.Clear();
+        var identity = _identityRows && leaf.Count == _bins.RowCount;
         fixed (HistogramBin* bins = histogram)
         fixed (byte* column = _bins.Column(feature))
+        fixed (int* indices = _indices)
+        fixed (GradientPair* all = _gradients)
+        fixed (GradientPair* ordered = _ordered)
         {
-            if (_identityRows && leaf.Count == _bins.RowCount)
+            // The root of an unsampled tree reads rows in order; any other leaf reads its rows' gathered gradients.
+            var rows = indices + leaf.Start;
+            var gradients = identity ? all : ordered + leaf.Start;
+            var count = leaf.Count;
+            if (Avx.IsSupported)
             {
-                fixed (GradientPair* gradients = _gradients)
+                if (identity)
                 {
-                    for (var row = 0; row < leaf.Count; row++)
+                    for (var i = 0; i < count; i++)
                     {
-                        var entry = bins + column[row];
-                        entry->Gradient += gradients[row].Gradient;
-                        entry->Hessian += gradients[row].Hessian;
-                        entry->Count++;
+                        var entry = (double*)(bins + column[i]);
+                        Avx.Store(entry, Avx.Add(Avx.LoadVector256(entry), Avx.ConvertToVector256Double(Sse.LoadVector128((float*)(gradients + i)))));
+                    }
+                }
+                else
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        var entry = (double*)(bins + column[rows[i]]);
+                        Avx.Store(entry, Avx.Add(Avx.LoadVector256(entry), Avx.ConvertToVector256Double(Sse.LoadVector128((float*)(gradients + i)))));
                     }
                 }
 
                 return;
             }
 
-            fixed (int* rows = &_indices[leaf.Start])
-            fixed (GradientPair* gradients = &_ordered[leaf.Start])
+            for (var i = 0; i < count; i++)
             {
-                for (var i = 0; i < leaf.Count; i++)
+                var entry = bins + column[identity ? i : rows[i]];
+                entry->Gradient += gradients[i].Gradient;
+                entry->Hessian += gradients[i].Hessian;
+                entry->Count += gradients[i].Count;
+            }
+        }
+    }
+
+    /// <summary>target -= source, bin by bin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Subtract(Span<HistogramBin> target, ReadOnlySpan<HistogramBin> source)
+    {
+        fixed (HistogramBin* to = target)
+        fixed (HistogramBin* from = source)
+        {
+            if (Avx.IsSupported)
+            {
+                for (var b = 0; b < target.Length; b++)
                 {
-                    var entry = bins + column[rows[i]];
-                    entry->Gradient += gradients[i].Gradient;
-                    entry->Hessian += gradients[i].Hessian;
-                    entry->Count++;
+                    Avx.Store((double*)(to + b), Avx.Subtract(Avx.LoadVector256((double*)(to + b)), Avx.LoadVector256((double*)(from + b))));
                 }
+
+                return;
+            }
+
+            for (var b = 0; b < target.Length; b++)
+            {
+                to[b].Gradient -= from[b].Gradient;
+                to[b].Hessian -= from[b].Hessian;
+                to[b].Count -= from[b].Count;
             }
         }
     }
