@@ -1,3 +1,11 @@
 using BenchmarkDotNet.Running;
+using FunctionsMl.Benchmarks;
+
+// Console modes that are not BenchmarkDotNet runs come first; anything else goes to the switcher.
+if (args.Length > 0 && args[0] == "gbdt-train")
+{
+    return GbdtTrainCommand.Run(args[1..]);
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -1,0 +1,514 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using FunctionsMl.Engine.Trainers.Gbdt.Binning;
+
+namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
+
+/// <summary>
+/// Grows one tree leaf-wise (best leaf first) on binned data. Each split builds the histogram of the
+/// smaller child and derives the larger one by subtracting it from the parent's. Buffers live as long as
+/// the grower, so growing a tree allocates almost nothing.
+/// </summary>
+/// <remarks>
+/// Results do not depend on the number of threads: each feature's histogram is summed by one thread in
+/// row order, splits are compared in feature order, and rows are partitioned on one thread.
+/// </remarks>
+internal sealed class TreeGrower
+{
+
+    /// <summary>Below this many (row, feature) cells a histogram pass runs on the calling thread: the
+    /// hand-off to the thread pool costs more than it saves.</summary>
+    private const int ParallelCellThreshold = 32 * 1024;
+
+    private readonly BinnedMatrix _bins;
+    private readonly FeatureBins[] _featureBins;
+    private readonly HistogramPool _pool;
+    private readonly SplitFinder _finder;
+    private readonly int _maxLeaves;
+    private readonly int _maxDepth;
+    private readonly double _learningRate;
+    private readonly ParallelOptions _parallel;
+    private readonly Action<int> _featurePass;
+
+    /// <summary>Rows of the current tree's sample, each leaf's rows a contiguous stretch in ascending row order.</summary>
+    private readonly int[] _indices;
+    private readonly int[] _scratch;
+
+    /// <summary>_ordered[i] = gradients[_indices[i]] for the stretches being summed, so histogram loops read them in order.</summary>
+    private readonly GradientPair[] _ordered;
+    private readonly Leaf[] _leaves;
+    private readonly List<GrownNode> _nodes = [];
+    private readonly SplitCandidate[] _firstBest;
+    private readonly SplitCandidate[] _secondBest;
+
+    // The tree being grown and the histogram pass in flight; fields so the pass delegate allocates nothing.
+    private GradientPair[] _gradients = [];
+    private int[] _features = [];
+    private int _leafCount;
+    private bool _identityRows;
+    private Leaf? _first;
+    private Leaf? _second;
+    private bool _buildFirst;
+    private bool _buildSecond;
+    private bool _subtractSecond;
+
+    public TreeGrower(BinnedMatrix bins, FeatureBins[] featureBins, GbdtOptions options, ParallelOptions parallel)
+    {
+        _bins = bins;
+        _featureBins = featureBins;
+        _pool = new HistogramPool(new HistogramLayout(featureBins), options.Leaves);
+        _finder = new SplitFinder(options.L2, options.MinRowsPerLeaf, options.MinHessianPerLeaf);
+        _maxLeaves = options.Leaves;
+        _maxDepth = options.MaxDepth;
+        _learningRate = options.LearningRate;
+        _parallel = parallel;
+        _featurePass = FeaturePass;
+        _indices = new int[bins.RowCount];
+        _scratch = new int[bins.RowCount];
+        _ordered = new GradientPair[bins.RowCount];
+        _leaves = new Leaf[options.Leaves];
+        for (var i = 0; i < _leaves.Length; i++)
+        {
+            _leaves[i] = new Leaf();
+        }
+
+        _firstBest = new SplitCandidate[featureBins.Length];
+        _secondBest = new SplitCandidate[featureBins.Length];
+    }
+
+    public int LeafCount => _leafCount;
+
+    /// <summary>The sampled rows that ended in <paramref name="leaf"/> of the last tree grown.</summary>
+    public ReadOnlySpan<int> LeafRows(int leaf) => _indices.AsSpan(_leaves[leaf].Start, _leaves[leaf].Count);
+
+    /// <param name="gradients">Per training row.</param>
+    /// <param name="sample">Rows to grow on, ascending; null for all rows.</param>
+    /// <param name="features">Features the tree may split on, ascending.</param>
+    public GrownTree Grow(GradientPair[] gradients, int[]? sample, int[] features)
+    {
+        _gradients = gradients;
+        _features = features;
+        _nodes.Clear();
+        var rowCount = sample?.Length ?? _bins.RowCount;
+        _identityRows = sample is null;
+        if (sample is null)
+        {
+            for (var i = 0; i < rowCount; i++)
+            {
+                _indices[i] = i;
+            }
+        }
+        else
+        {
+            sample.CopyTo(_indices, 0);
+        }
+
+        double gradientSum = 0, hessianSum = 0;
+        for (var i = 0; i < rowCount; i++)
+        {
+            var pair = gradients[_indices[i]];
+            gradientSum += pair.Gradient;
+            hessianSum += pair.Hessian;
+        }
+
+        var root = _leaves[0];
+        root.Reset(0, rowCount, new GradientSums(gradientSum, hessianSum, rowCount), depth: 0, parent: -1, isLeft: false);
+        _leafCount = 1;
+        if (CanSplit(root))
+        {
+            root.Histogram = AcquireHistogram();
+            RunPass(root, build: true, null, buildSecond: false, subtractSecond: false);
+        }
+
+        while (_leafCount < _maxLeaves)
+        {
+            var best = -1;
+            for (var i = 0; i < _leafCount; i++)
+            {
+                if (_leaves[i].Best.IsValid && (best < 0 || _leaves[i].Best.Gain > _leaves[best].Best.Gain))
+                {
+                    best = i;
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            Split(best);
+        }
+
+        var leafValues = new float[_leafCount];
+        for (var i = 0; i < _leafCount; i++)
+        {
+            var leaf = _leaves[i];
+            leafValues[i] = (float)(_finder.LeafValue(leaf.Sums) * _learningRate);
+            if (leaf.Histogram is not null)
+            {
+                _pool.Return(leaf.Histogram);
+                leaf.Histogram = null;
+            }
+        }
+
+        return new GrownTree([.. _nodes], leafValues);
+    }
+
+    private bool CanSplit(Leaf leaf) =>
+        _features.Length > 0 && (_maxDepth == 0 || leaf.Depth < _maxDepth) && _finder.CanSplit(leaf.Sums);
+
+    private void Split(int leafIndex)
+    {
+        var leaf = _leaves[leafIndex];
+        var split = leaf.Best;
+        var leftCount = Partition(leaf.Start, leaf.Count, split);
+        Debug.Assert(leftCount == split.Left.Count, "Partition and histogram disagree on the left child's rows.");
+
+        var nodeIndex = _nodes.Count;
+        var rightIndex = _leafCount++;
+        _nodes.Add(new GrownNode
+        {
+            Feature = split.Feature,
+            Bin = split.Bin,
+            Threshold = _featureBins[split.Feature].ThresholdOf(split.Bin),
+            DefaultLeft = split.DefaultLeft,
+            Left = ~leafIndex,
+            Right = ~rightIndex,
+            Gain = split.Gain,
+        });
+        if (leaf.Parent >= 0)
+        {
+            var parent = _nodes[leaf.Parent];
+            if (leaf.IsLeft)
+            {
+                parent.Left = nodeIndex;
+            }
+            else
+            {
+                parent.Right = nodeIndex;
+            }
+
+            _nodes[leaf.Parent] = parent;
+        }
+
+        var parentHistogram = leaf.Histogram;
+        var parentSums = leaf.Sums;
+        var parentStart = leaf.Start;
+        var parentCount = leaf.Count;
+        var depth = leaf.Depth + 1;
+        var left = leaf;
+        var right = _leaves[rightIndex];
+        left.Reset(parentStart, leftCount, split.Left, depth, nodeIndex, isLeft: true);
+        right.Reset(parentStart + leftCount, parentCount - leftCount, parentSums - split.Left, depth, nodeIndex, isLeft: false);
+
+        var canSplitLeft = CanSplit(left);
+        var canSplitRight = CanSplit(right);
+        if (_leafCount == _maxLeaves || !(canSplitLeft || canSplitRight))
+        {
+            // Neither child will be split again: no histogram is needed.
+            ReturnHistogram(parentHistogram);
+            return;
+        }
+
+        var smallIsLeft = left.Count <= right.Count;
+        var (small, large) = smallIsLeft ? (left, right) : (right, left);
+        var canSplitSmall = smallIsLeft ? canSplitLeft : canSplitRight;
+        var canSplitLarge = smallIsLeft ? canSplitRight : canSplitLeft;
+        var subtract = parentHistogram is not null && canSplitLarge;
+        if (!subtract)
+        {
+            ReturnHistogram(parentHistogram);
+        }
+
+        // Acquire before handing histograms to the children, so an eviction never takes one of theirs.
+        var smallHistogram = canSplitSmall || subtract ? AcquireHistogram() : null;
+        var largeHistogram = subtract ? parentHistogram : canSplitLarge ? AcquireHistogram() : null;
+        small.Histogram = smallHistogram;
+        large.Histogram = largeHistogram;
+        RunPass(small, build: smallHistogram is not null, large, buildSecond: largeHistogram is not null && !subtract, subtractSecond: subtract);
+    }
+
+    /// <summary>Moves the rows of a leaf going left to the front of its stretch, keeping row order on both sides.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe int Partition(int start, int count, in SplitCandidate split)
+    {
+        // Branch-free: which side a row goes is a coin toss to the branch predictor.
+        var bin = (uint)split.Bin;
+        var missingLeft = split.DefaultLeft ? 1 : 0;
+        var leftCount = 0;
+        var rightCount = 0;
+        fixed (byte* column = _bins.Column(split.Feature))
+        fixed (int* indices = &_indices[start])
+        fixed (int* scratch = _scratch)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var row = indices[i];
+                var value = (uint)column[row];
+                // value - 1 wraps to uint.MaxValue for the missing bin 0, which then goes left only by default.
+                var left = (value - 1 < bin ? 1 : 0) | (value == 0 ? missingLeft : 0);
+                indices[leftCount] = row;
+                scratch[rightCount] = row;
+                leftCount += left;
+                rightCount += 1 - left;
+            }
+        }
+
+        _scratch.AsSpan(0, rightCount).CopyTo(_indices.AsSpan(start + leftCount));
+        return leftCount;
+    }
+
+    /// <summary>
+    /// One pass over the tree's features that sums the histograms wanted and finds each leaf's best split.
+    /// The first leaf is built from its rows when <paramref name="build"/>; the second is built from its
+    /// rows or derived by subtracting the first from the parent histogram it already holds.
+    /// </summary>
+    private void RunPass(Leaf first, bool build, Leaf? second, bool buildSecond, bool subtractSecond)
+    {
+        _first = first;
+        _second = second;
+        _buildFirst = build;
+        _buildSecond = buildSecond;
+        _subtractSecond = subtractSecond;
+        var cells = 0L;
+        if (build)
+        {
+            Gather(first);
+            cells += first.Count;
+        }
+
+        if (buildSecond)
+        {
+            Gather(second!);
+            cells += second!.Count;
+        }
+
+        cells *= _features.Length;
+        if (_parallel.MaxDegreeOfParallelism > 1 && cells >= ParallelCellThreshold)
+        {
+            Parallel.For(0, _features.Length, _parallel, _featurePass);
+        }
+        else
+        {
+            for (var i = 0; i < _features.Length; i++)
+            {
+                FeaturePass(i);
+            }
+        }
+
+        first.Best = Reduce(_firstBest, first.Histogram is not null);
+        ReleaseIfUnsplittable(first);
+        if (second is not null)
+        {
+            second.Best = Reduce(_secondBest, second.Histogram is not null);
+            ReleaseIfUnsplittable(second);
+        }
+
+        _first = _second = null;
+    }
+
+    private SplitCandidate Reduce(SplitCandidate[] perFeature, bool evaluated)
+    {
+        var best = SplitCandidate.None;
+        if (evaluated)
+        {
+            for (var i = 0; i < _features.Length; i++)
+            {
+                if (perFeature[i].IsBetterThan(best))
+                {
+                    best = perFeature[i];
+                }
+            }
+        }
+
+        return best;
+    }
+
+    private void FeaturePass(int featureSlot)
+    {
+        var feature = _features[featureSlot];
+        var first = _first!;
+        var firstBins = first.Histogram is null ? default : first.Histogram.Feature(feature);
+        if (_buildFirst)
+        {
+            BuildFeature(firstBins, feature, first);
+        }
+
+        _firstBest[featureSlot] = first.Histogram is not null && CanSplit(first)
+            ? _finder.Best(firstBins, feature, first.Sums)
+            : SplitCandidate.None;
+
+        var second = _second;
+        if (second?.Histogram is null)
+        {
+            return;
+        }
+
+        var secondBins = second.Histogram.Feature(feature);
+        if (_subtractSecond)
+        {
+            Subtract(secondBins, firstBins);
+        }
+        else if (_buildSecond)
+        {
+            BuildFeature(secondBins, feature, second);
+        }
+
+        _secondBest[featureSlot] = _finder.Best(secondBins, feature, second.Sums);
+    }
+
+    private void Gather(Leaf leaf)
+    {
+        if (_identityRows && leaf.Count == _bins.RowCount)
+        {
+            return;
+        }
+
+        var gradients = _gradients;
+        var end = leaf.Start + leaf.Count;
+        for (var i = leaf.Start; i < end; i++)
+        {
+            _ordered[i] = gradients[_indices[i]];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void BuildFeature(Span<HistogramBin> histogram, int feature, Leaf leaf)
+    {
+        histogram.Clear();
+        var identity = _identityRows && leaf.Count == _bins.RowCount;
+        fixed (HistogramBin* bins = histogram)
+        fixed (byte* column = _bins.Column(feature))
+        fixed (int* indices = _indices)
+        fixed (GradientPair* all = _gradients)
+        fixed (GradientPair* ordered = _ordered)
+        {
+            // The root of an unsampled tree reads rows in order; any other leaf reads its rows' gathered gradients.
+            var rows = indices + leaf.Start;
+            var gradients = identity ? all : ordered + leaf.Start;
+            var count = leaf.Count;
+            if (Avx.IsSupported)
+            {
+                if (identity)
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        var entry = (double*)(bins + column[i]);
+                        Avx.Store(entry, Avx.Add(Avx.LoadVector256(entry), Avx.ConvertToVector256Double(Sse.LoadVector128((float*)(gradients + i)))));
+                    }
+                }
+                else
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        var entry = (double*)(bins + column[rows[i]]);
+                        Avx.Store(entry, Avx.Add(Avx.LoadVector256(entry), Avx.ConvertToVector256Double(Sse.LoadVector128((float*)(gradients + i)))));
+                    }
+                }
+
+                return;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var entry = bins + column[identity ? i : rows[i]];
+                entry->Gradient += gradients[i].Gradient;
+                entry->Hessian += gradients[i].Hessian;
+                entry->Count += gradients[i].Count;
+            }
+        }
+    }
+
+    /// <summary>target -= source, bin by bin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Subtract(Span<HistogramBin> target, ReadOnlySpan<HistogramBin> source)
+    {
+        fixed (HistogramBin* to = target)
+        fixed (HistogramBin* from = source)
+        {
+            if (Avx.IsSupported)
+            {
+                for (var b = 0; b < target.Length; b++)
+                {
+                    Avx.Store((double*)(to + b), Avx.Subtract(Avx.LoadVector256((double*)(to + b)), Avx.LoadVector256((double*)(from + b))));
+                }
+
+                return;
+            }
+
+            for (var b = 0; b < target.Length; b++)
+            {
+                to[b].Gradient -= from[b].Gradient;
+                to[b].Hessian -= from[b].Hessian;
+                to[b].Count -= from[b].Count;
+            }
+        }
+    }
+
+    private Histogram AcquireHistogram()
+    {
+        var histogram = _pool.TryRent();
+        if (histogram is not null)
+        {
+            return histogram;
+        }
+
+        // Over budget: take the histogram of the leaf least likely to be split next.
+        Leaf? victim = null;
+        for (var i = 0; i < _leafCount; i++)
+        {
+            var leaf = _leaves[i];
+            if (leaf.Histogram is not null && (victim is null || victim.Best.IsBetterThan(leaf.Best)))
+            {
+                victim = leaf;
+            }
+        }
+
+        histogram = victim!.Histogram!;
+        victim.Histogram = null;
+        return histogram;
+    }
+
+    /// <summary>A leaf with no split worth making never needs its histogram again.</summary>
+    private void ReleaseIfUnsplittable(Leaf leaf)
+    {
+        if (!leaf.Best.IsValid && leaf.Histogram is not null)
+        {
+            _pool.Return(leaf.Histogram);
+            leaf.Histogram = null;
+        }
+    }
+
+    private void ReturnHistogram(Histogram? histogram)
+    {
+        if (histogram is not null)
+        {
+            _pool.Return(histogram);
+        }
+    }
+
+    private sealed class Leaf
+    {
+        public int Start;
+        public int Count;
+        public GradientSums Sums;
+        public int Depth;
+        public int Parent;
+        public bool IsLeft;
+        public Histogram? Histogram;
+        public SplitCandidate Best;
+
+        public void Reset(int start, int count, GradientSums sums, int depth, int parent, bool isLeft)
+        {
+            Start = start;
+            Count = count;
+            Sums = sums;
+            Depth = depth;
+            Parent = parent;
+            IsLeft = isLeft;
+            Histogram = null;
+            Best = SplitCandidate.None;
+        }
+    }
+}
