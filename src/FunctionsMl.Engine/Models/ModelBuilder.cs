@@ -18,6 +18,11 @@ public sealed class ModelBuilder(TimeProvider timeProvider)
     /// <summary>Share of training rows set aside for early stopping when the trainer asks for it.</summary>
     private const double EarlyStoppingFraction = 0.1;
 
+    private static readonly JsonSerializerOptions StrictJson = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
     /// <param name="data">Every row available for training (labelled; rows without a label are dropped).</param>
     /// <param name="fingerprint">Identifies the data as read (e.g. SHA-256 of the files), recorded in the manifest.</param>
     /// <param name="files">The files read and their versions, when known.</param>
@@ -44,8 +49,8 @@ public sealed class ModelBuilder(TimeProvider timeProvider)
         var holdoutTable = data.SelectRows(Pick(labelled, split.HoldoutRows));
         progress?.Report($"{labelled.Length} labelled rows: {split.TrainRows.Length} to train, {split.HoldoutRows.Length} held out");
 
-        var featurizerOptions = ReadFeaturizerOptions(definition) with { Standardize = trainer.WantsStandardizedFeatures };
-        var pipeline = FeaturePipeline.Fit(trainTable, features, featurizerOptions);
+        var featurizerOptions = ReadFeaturizerOptions(definition, trainer.WantsStandardizedFeatures);
+        var pipeline = FeaturePipeline.Fit(trainTable, features, featurizerOptions, cancellationToken);
         var trainSet = ToLabeledData(definition.Task, pipeline, trainTable, labelColumn.Name, classLabels, cancellationToken);
         var (fitSet, earlyStoppingSet) = SplitForEarlyStopping(trainSet, definition);
         progress?.Report($"training {trainer.Kind} on {fitSet.RowCount} rows x {pipeline.OutputLength} features");
@@ -174,22 +179,26 @@ public sealed class ModelBuilder(TimeProvider timeProvider)
         return (train.SelectRows(split.TrainRows), train.SelectRows(split.HoldoutRows));
     }
 
-    private static FeaturizerOptions ReadFeaturizerOptions(ModelDefinition definition)
+    /// <summary>The definition's featurization settings; standardization is the trainer's call, not the user's.</summary>
+    private static FeaturizerOptions ReadFeaturizerOptions(ModelDefinition definition, bool standardize)
     {
-        if (definition.Featurization is not { } json)
-        {
-            return new FeaturizerOptions();
-        }
-
+        FeaturizerOptions configured;
         try
         {
-            return json.Deserialize<FeaturizerOptions>(new JsonSerializerOptions(JsonSerializerDefaults.Web) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow })
-                ?? new FeaturizerOptions();
+            configured = definition.Featurization?.Deserialize<FeaturizerOptions>(StrictJson) ?? new FeaturizerOptions();
         }
         catch (JsonException ex)
         {
             throw new ModelDefinitionException("featurization", $"is not valid ({ex.Message})");
         }
+
+        return new FeaturizerOptions
+        {
+            Standardize = standardize,
+            MaxCategories = configured.MaxCategories,
+            TextHashBits = configured.TextHashBits,
+            TextBigrams = configured.TextBigrams,
+        };
     }
 
     private static OutputField[] Outputs(ModelTask task, string[]? classLabels) => task == ModelTask.Regression
