@@ -262,11 +262,11 @@ public sealed class FileSystemObjectStore : IObjectStore
         }
 
         string rawETag = ObjectFileFormat.NewETag();
-        string temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():n}{TemporarySuffix}");
+
+        // Held with FileShare.None while written, so cleanup can tell a live write from an abandoned one.
+        FileStream stream = CreateTemporaryFile(target, out string temporary);
         try
         {
-            // Held with FileShare.None while written, so cleanup can tell a live write from an abandoned one.
-            FileStream stream = CreateTemporaryFile(temporary);
             await using (stream.ConfigureAwait(false))
             {
                 byte[] header = new byte[ObjectFileFormat.HeaderLength];
@@ -303,18 +303,26 @@ public sealed class FileSystemObjectStore : IObjectStore
         }
     }
 
-    private static FileStream CreateTemporaryFile(string temporary)
+    private static FileStream CreateTemporaryFile(string target, out string temporary)
     {
-        // A concurrent delete may remove the (then empty) folder between creating it and creating the file.
+        string folder = Path.GetDirectoryName(target)!;
         for (int attempt = 1; ; attempt++)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(temporary)!);
+            temporary = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():n}{TemporarySuffix}");
             try
             {
+                // A concurrent delete may remove the (then empty) folder between these two calls.
+                Directory.CreateDirectory(folder);
                 return new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 81920, FileOptions.Asynchronous);
             }
             catch (DirectoryNotFoundException) when (attempt < 10)
             {
+            }
+            catch (IOException) when (attempt < 10)
+            {
+                // On Unix the open and the lock are two steps: a cleanup that opened the new, empty file in
+                // between holds the lock, so the open fails and leaves the file. Try again under a new name.
+                TryDelete(temporary);
             }
         }
     }
@@ -401,27 +409,28 @@ public sealed class FileSystemObjectStore : IObjectStore
 
     private bool TryRemoveAbandonedTemporaryFile(string file)
     {
-        DateTimeOffset written;
+        TimeSpan age;
         try
         {
             // An exclusive open fails while the writer still holds the file: a live write is never touched.
+            // (A writer's open and its lock are two steps, so this may also win against a file created an
+            // instant ago, still without a header; the age check below keeps such a file.)
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.None, bufferSize: 1);
             Span<byte> header = stackalloc byte[ObjectFileFormat.HeaderLength];
             int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
 
-            // The header's time comes from the same TimeProvider as "now"; a file that died before its header
-            // was written falls back to the file system's clock.
-            if (!ObjectFileFormat.TryReadLastModified(header[..read], out written))
-            {
-                written = File.GetLastWriteTimeUtc(file);
-            }
+            // The header's time comes from the injected clock; the file system's from the real one. Each is
+            // compared with its own clock, or a test clock set in the future would make every file look old.
+            age = ObjectFileFormat.TryReadLastModified(header[..read], out DateTimeOffset written)
+                ? _timeProvider.GetUtcNow() - written
+                : TimeProvider.System.GetUtcNow() - File.GetLastWriteTimeUtc(file);
         }
         catch (IOException)
         {
             return false;
         }
 
-        if (_timeProvider.GetUtcNow() - written < _options.AbandonedTemporaryFileAge)
+        if (age < _options.AbandonedTemporaryFileAge)
         {
             return false;
         }

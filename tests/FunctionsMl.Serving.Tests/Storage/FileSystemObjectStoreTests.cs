@@ -72,6 +72,29 @@ public sealed class FileSystemObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ListAsync_RacingWrites_NeverRemovesALiveWritesTemporaryFile()
+    {
+        // A clock far from the real one: cleanup must still not mistake a file being created for an old one.
+        var future = new ManualTimeProvider(DateTimeOffset.UtcNow.AddYears(5));
+        var store = new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootDirectory = _root.Path, FlushToDisk = false }, future);
+        Task writes = Task.Run(async () =>
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                await store.WriteAsync($"models/iris/object-{i % 3}", Bytes($"{i}"), WriteCondition.None);
+            }
+        });
+
+        while (!writes.IsCompleted)
+        {
+            await ListAsync(store, "models/");
+        }
+
+        await writes;
+        Assert.Equal(3, (await ListAsync(store, "models/iris/")).Count);
+    }
+
+    [Fact]
     public async Task WriteAsync_ContentStreamFailsMidway_LeavesTheOldContentAndNoTemporaryFile()
     {
         FileSystemObjectStore store = CreateSut();

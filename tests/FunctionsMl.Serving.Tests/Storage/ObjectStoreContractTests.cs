@@ -13,11 +13,17 @@ public abstract class ObjectStoreContractTests
 {
     private const string Path = "models/iris/aliases.json";
 
-    private IObjectStore? _store;
+    private readonly Lazy<IObjectStore> _store;
+
+    protected ObjectStoreContractTests()
+    {
+        // Lazy, so a subclass's fields are set before CreateStore runs; thread-safe, as tests race on it.
+        _store = new Lazy<IObjectStore>(() => CreateStore(Time), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     protected ManualTimeProvider Time { get; } = new();
 
-    protected IObjectStore Store => _store ??= CreateStore(Time);
+    protected IObjectStore Store => _store.Value;
 
     /// <summary>A fresh, empty store whose write times come from <paramref name="timeProvider"/>.</summary>
     protected abstract IObjectStore CreateStore(TimeProvider timeProvider);
@@ -487,27 +493,39 @@ public abstract class ObjectStoreContractTests
         var written = new ConcurrentDictionary<string, string>();
         var observed = new ConcurrentBag<(string ETag, string Content)>();
         written[await Store.WriteAsync(Path, Bytes("initial"), WriteCondition.None)] = "initial";
-        using var stop = new CancellationTokenSource();
+        const int readers = 3;
+        using var allReading = new CountdownEvent(readers);
+        var writerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        Task[] reading = Enumerable.Range(0, readers).Select(_ => Task.Run(async () =>
+        {
+            bool first = true;
+            do
+            {
+                StoredObject read = (await Store.ReadAsync(Path))!;
+                observed.Add((read.ETag, Text(read)));
+                if (first)
+                {
+                    allReading.Signal();
+                    first = false;
+                }
+            }
+            while (!writerDone.Task.IsCompleted);
+        })).ToArray();
         Task writer = Task.Run(async () =>
         {
+            allReading.Wait(TimeSpan.FromSeconds(10));
             for (int i = 0; i < 150; i++)
             {
                 // Alternate two contents so that identical bytes are rewritten under new ETags.
                 string content = i % 2 == 0 ? "even" : "odd";
                 written[await Store.WriteAsync(Path, Bytes(content), WriteCondition.None)] = content;
             }
+
+            writerDone.SetResult();
         });
-        Task[] readers = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
-        {
-            while (!writer.IsCompleted)
-            {
-                StoredObject read = (await Store.ReadAsync(Path))!;
-                observed.Add((read.ETag, Text(read)));
-            }
-        })).ToArray();
         await writer;
-        await Task.WhenAll(readers);
+        await Task.WhenAll(reading);
 
         Assert.NotEmpty(observed);
         Assert.All(observed, o => Assert.Equal(written[o.ETag], o.Content));
