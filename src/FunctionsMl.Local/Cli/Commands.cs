@@ -1,0 +1,10 @@
+namespace FunctionsMl.Local.Cli;
+
+/// <summary>Every verb of the CLI, in the order the usage lists them.</summary>
+internal static class Commands
+{
+    public static IReadOnlyList<ICommand> All { get; } =
+    [
+        new ServeCommand(),
+    ];
+}
