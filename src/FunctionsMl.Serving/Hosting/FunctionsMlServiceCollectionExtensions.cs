@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FunctionsMl.Serving.Http;
 using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Configuration;
@@ -30,6 +33,10 @@ public static class FunctionsMlServiceCollectionExtensions
             sp.GetRequiredService<IObjectStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ModelRegistry>>()));
+        services.TryAddSingleton<PredictionHandler>();
+        services.TryAddSingleton<ModelsHandler>();
+        services.TryAddSingleton<InferenceProtocolHandler>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         return services;
     }
 }
