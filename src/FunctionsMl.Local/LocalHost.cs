@@ -1,10 +1,12 @@
+using System.Security.Cryptography;
 using FunctionsMl.Local.Cli;
 using FunctionsMl.Serving.Hosting;
+using FunctionsMl.Serving.Http;
 
 namespace FunctionsMl.Local;
 
 /// <summary>Builds the local host: the shared services and API on Kestrel, plus the local stand-ins for Azure's triggers.</summary>
-public static class LocalHost
+public static partial class LocalHost
 {
     public const string DefaultUrl = "http://localhost:7071";
 
@@ -13,10 +15,37 @@ public static class LocalHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddInMemoryCollection(commandLine.ToConfiguration());
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? DefaultUrl);
+        var generatedKey = EnsureApiKey(builder.Configuration);
         builder.Services.AddFunctionsMl(builder.Configuration);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
 
         var app = builder.Build();
-        app.MapGet("/v2/health/live", () => Results.Ok(new { live = true }));
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapFunctionsMlApi();
+        if (generatedKey is not null)
+        {
+            LogGeneratedKey(app.Logger, generatedKey);
+        }
+
         return app;
     }
+
+    /// <summary>Management calls always need a key; without one configured, a random key is made for this run and printed.</summary>
+    private static string? EnsureApiKey(ConfigurationManager configuration)
+    {
+        const string key = $"{FunctionsMlOptions.SectionName}:{nameof(FunctionsMlOptions.ApiKey)}";
+        if (!string.IsNullOrEmpty(configuration[key]))
+        {
+            return null;
+        }
+
+        var generated = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        configuration[key] = generated;
+        return generated;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "No API key configured (--api-key or FunctionsMl__ApiKey); management calls need this one for this run: x-functions-key: {ApiKey}")]
+    private static partial void LogGeneratedKey(ILogger logger, string apiKey);
 }
