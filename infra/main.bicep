@@ -37,7 +37,7 @@ param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 100
 
 @minValue(0)
-@description('Always-ready instances for the HTTP scaling group. 0 scales to zero (cold starts, no idle cost); 1 or more removes cold starts and is billed while idle.')
+@description('Always-ready instances for the HTTP scaling group (azd env FUNCTIONSML_HTTP_ALWAYS_READY). 0 scales to zero: cold starts, no idle cost; 1 or more removes cold starts and is billed while idle.')
 param httpAlwaysReadyInstances int = 0
 
 var abbrs = loadJsonContent('./abbreviations.json')

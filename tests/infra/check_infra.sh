@@ -580,6 +580,20 @@ check_abbreviations() {
   verdict
 }
 
+# docs/deploy.md names what the template creates and outputs, and the hooks' subscription.
+check_docs() {
+  problems=0
+  local doc=docs/deploy.md name subscription
+  [ -f "$doc" ] || { echo "$doc is missing"; return 1; }
+  for name in $required_outputs $expected_containers $expected_queues; do
+    grep -q "\b$name\b" "$doc" || problem "$doc does not mention $name"
+  done
+  subscription=$(sed -n 's/^subscription_name=//p' scripts/postdeploy.sh)
+  [ -n "$subscription" ] && grep -q "$subscription" "$doc" || problem "$doc does not name the Event Grid subscription '$subscription'"
+  grep -q 'azd down --purge' "$doc" || problem "$doc does not say how to tear down"
+  verdict
+}
+
 # A Bicep CLI is not installed by this script (no registry here carries it). When one is on PATH,
 # it compiles the local modules, and main.bicep too if the AVM modules can be restored.
 check_bicep_cli() {
@@ -712,7 +726,9 @@ self_test() {
   local copy="$work/self-test" case_name expect out
   problems=0
   mkdir -p "$copy/src/FunctionsMl.Functions" "$copy/tests"
+  mkdir -p "$copy/docs"
   cp -Rp azure.yaml infra scripts "$copy/"
+  cp -p docs/deploy.md "$copy/docs/"
   cp -Rp tests/infra "$copy/tests/"
   cp -p src/FunctionsMl.Functions/*.csproj "$copy/src/FunctionsMl.Functions/"
   out=$("$copy/tests/infra/check_infra.sh" "$copy" 2>&1) || { echo "the unmodified copy fails:"; echo "$out"; return 1; }
@@ -753,6 +769,7 @@ upload path wrong|postprovision uploads models and training data|sed -i 's|"$nam
 local settings overwritten|postprovision writes local.settings.json|sed -i 's|^if \[ -f "$settings" \]; then|if false; then|' scripts/postprovision.sh
 wrong function name|postdeploy subscribes ScoreIncomingBlob|sed -i 's|^function_name=ScoreIncomingBlob|function_name=ScoreBlob|' scripts/postdeploy.sh
 no update path|postdeploy subscribes ScoreIncomingBlob|sed -i 's|^if subscription_exists; then|if false; then|' scripts/postdeploy.sh
+docs miss a queue|deploy docs match|sed -i 's|scoring-requests-poison|scoring-requests-dead|g' docs/deploy.md
 inputs unchecked|hooks check their inputs first|sed -i 's|^require_env AZURE_SUBSCRIPTION_ID RESOURCE_GROUP|require_env AZURE_SUBSCRIPTION_ID|; s|^  AZURE_STORAGE_ACCOUNT_NAME EVENTGRID_SYSTEM_TOPIC_NAME|  AZURE_STORAGE_ACCOUNT_NAME|' scripts/postdeploy.sh
 CASES
   verdict
@@ -783,6 +800,7 @@ check 'azd tags' check_tags
 check 'main.parameters.json' check_parameters_file
 check 'abbreviations.json' check_abbreviations
 check 'bicep CLI build' check_bicep_cli
+check 'deploy docs match' check_docs
 if command -v sh >/dev/null 2>&1; then
   check 'postprovision uploads models and training data' check_postprovision_uploads
   check 'postprovision writes local.settings.json' check_postprovision_local_settings
