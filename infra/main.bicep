@@ -49,7 +49,7 @@ var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentContainerName = 'app-package'
 
 // The model store's layout (DESIGN.md §4). The app and the azd hooks use these names verbatim;
-// tests/infra/check_infra.sh keeps all three in step.
+// tests/infra/check_infra.sh holds this file and the hooks to the list.
 var dataContainerNames = [
   'models' // definitions, immutable versions, aliases.json
   'training' // training data and feedback rows, per model
@@ -178,7 +178,7 @@ module api 'app/api.bicep' = {
     planId: plan.outputs.resourceId
     identityId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
+    storageEndpoints: storage.outputs.serviceEndpoints
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: appInsights.outputs.connectionString
     taskHubName: taskHubName

@@ -1,4 +1,5 @@
-# Helpers shared by the azd hooks (PowerShell 7). Dot-sourced, never run on its own.
+# Helpers shared by the azd hooks (PowerShell 7.2 or later: earlier versions turn redirected stderr of
+# native commands into errors under ErrorActionPreference Stop). Dot-sourced, never run on its own.
 # The twin of common.sh: keep the two in step.
 
 Set-StrictMode -Version Latest
@@ -24,7 +25,7 @@ function Assert-Az {
         Stop-Hook 'the Azure CLI (az) is not installed: https://learn.microsoft.com/cli/azure/install-azure-cli'
     }
     # azd and az keep separate sign-ins; the hooks use az's.
-    az account show --subscription $env:AZURE_SUBSCRIPTION_ID --output none 2>$null
+    az account show --subscription $env:AZURE_SUBSCRIPTION_ID --output none 2>$null | Out-Null
     if ($LASTEXITCODE -ne 0) {
         Stop-Hook "az is not signed in to subscription $($env:AZURE_SUBSCRIPTION_ID). Run: az login (then az account set --subscription $($env:AZURE_SUBSCRIPTION_ID))"
     }

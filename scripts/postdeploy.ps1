@@ -42,7 +42,7 @@ $common = @(
     '--subscription', $env:AZURE_SUBSCRIPTION_ID, '--resource-group', $env:RESOURCE_GROUP,
     '--system-topic-name', $env:EVENTGRID_SYSTEM_TOPIC_NAME, '--name', $subscriptionName)
 
-az eventgrid system-topic event-subscription show @common 2>$null
+az eventgrid system-topic event-subscription show @common 2>$null | Out-Null
 $verb = if ($LASTEXITCODE -eq 0) { 'update' } else { 'create' }
 $extra = if ($verb -eq 'create') { @('--endpoint-type', 'webhook') } else { @() }
 
@@ -52,7 +52,7 @@ $written = Invoke-WithRetry 5 20 {
     az eventgrid system-topic event-subscription $verb @extra @common `
         --endpoint $endpointArgument `
         --included-event-types Microsoft.Storage.BlobCreated `
-        --subject-begins-with $subjectPrefix
+        --subject-begins-with $subjectPrefix | Out-Null
     return $LASTEXITCODE -eq 0
 }
 if (-not $written) { Stop-Hook "could not $verb Event Grid subscription $subscriptionName" }

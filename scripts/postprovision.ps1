@@ -13,13 +13,13 @@ Assert-Az
 
 function Send-File([string] $Container, [string] $BlobName, [string] $File) {
     az storage blob upload --only-show-errors --output none --auth-mode login `
-        --account-name $env:AZURE_STORAGE_ACCOUNT_NAME --container-name $Container --name $BlobName --file $File --overwrite
+        --account-name $env:AZURE_STORAGE_ACCOUNT_NAME --container-name $Container --name $BlobName --file $File --overwrite | Out-Null
     return $LASTEXITCODE -eq 0
 }
 
 function Send-Folder([string] $Container, [string] $Prefix, [string] $Folder) {
     az storage blob upload-batch --only-show-errors --output none --auth-mode login `
-        --account-name $env:AZURE_STORAGE_ACCOUNT_NAME --destination $Container --destination-path $Prefix --source $Folder --overwrite
+        --account-name $env:AZURE_STORAGE_ACCOUNT_NAME --destination $Container --destination-path $Prefix --source $Folder --overwrite | Out-Null
     return $LASTEXITCODE -eq 0
 }
 

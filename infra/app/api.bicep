@@ -18,8 +18,8 @@ param identityId string
 @description('Client id of that identity: identity-based connections name it so the host picks it over any other.')
 param identityClientId string
 
-@description('Storage account holding the host state, the deployment package and the model store.')
-param storageAccountName string
+@description('primaryEndpoints of the storage account holding the host state, the deployment package and the model store (blob, queue and table are used). A parameter rather than an existing-resource lookup, so the app settings below are known when the deployment starts, as the loop over them requires.')
+param storageEndpoints object
 
 @description('Blob container azd deploys the package into.')
 param deploymentContainerName string
@@ -35,13 +35,9 @@ param maximumInstanceCount int
 @description('Always-ready instances for the HTTP scaling group; 0 lets it scale to zero.')
 param httpAlwaysReadyInstances int = 0
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
-}
-
-var blobEndpoint = storage.properties.primaryEndpoints.blob
-var queueEndpoint = storage.properties.primaryEndpoints.queue
-var tableEndpoint = storage.properties.primaryEndpoints.table
+var blobEndpoint = storageEndpoints.blob
+var queueEndpoint = storageEndpoints.queue
+var tableEndpoint = storageEndpoints.table
 
 // Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION and
 // WEBSITE_RUN_FROM_PACKAGE: the runtime and the package location live in functionAppConfig.
