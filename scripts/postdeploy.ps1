@@ -44,7 +44,9 @@ $common = @(
 
 az eventgrid system-topic event-subscription show @common 2>$null | Out-Null
 $verb = if ($LASTEXITCODE -eq 0) { 'update' } else { 'create' }
-$extra = if ($verb -eq 'create') { @('--endpoint-type', 'webhook') } else { @() }
+# Built by assignment: an if-expression would unroll an empty array to $null.
+$extra = @()
+if ($verb -eq 'create') { $extra = @('--endpoint-type', 'webhook') }
 
 # Event Grid's handshake with the webhook can time out while the host warms up.
 Write-Host "Event Grid subscription ${subscriptionName}: $verb ($subjectPrefix -> $functionName)"
