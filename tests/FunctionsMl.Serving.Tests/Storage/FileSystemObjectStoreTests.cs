@@ -79,7 +79,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         var store = new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootDirectory = _root.Path, FlushToDisk = false }, future);
         Task writes = Task.Run(async () =>
         {
-            for (int i = 0; i < 300; i++)
+            for (int i = 0; i < 100; i++)
             {
                 await store.WriteAsync($"models/iris/object-{i % 3}", Bytes($"{i}"), WriteCondition.None);
             }

@@ -515,7 +515,7 @@ public abstract class ObjectStoreContractTests
         Task writer = Task.Run(async () =>
         {
             allReading.Wait(TimeSpan.FromSeconds(10));
-            for (int i = 0; i < 150; i++)
+            for (int i = 0; i < 60; i++)
             {
                 // Alternate two contents so that identical bytes are rewritten under new ETags.
                 string content = i % 2 == 0 ? "even" : "odd";
