@@ -101,7 +101,7 @@ public sealed class PredictorCache<TModel> : IDisposable
             {
                 if (stale)
                 {
-                    RequestBackgroundRefresh(state);
+                    RequestBackgroundRefresh(state, changed: false);
                 }
 
                 Touch(active.Slot);
@@ -126,7 +126,7 @@ public sealed class PredictorCache<TModel> : IDisposable
         RegistryNames.ValidateModel(model);
         if (_models.TryGetValue(model, out ModelState? state))
         {
-            RequestBackgroundRefresh(state);
+            RequestBackgroundRefresh(state, changed: true);
         }
     }
 
@@ -413,9 +413,17 @@ public sealed class PredictorCache<TModel> : IDisposable
         }
     }
 
-    private void RequestBackgroundRefresh(ModelState state)
+    /// <param name="changed">
+    /// True when a change is known to have been committed: a refresh already running may have read the
+    /// ETag before it, so it must run once more. False for a routine check, which a running refresh covers.
+    /// </param>
+    private void RequestBackgroundRefresh(ModelState state, bool changed)
     {
-        Volatile.Write(ref state.RefreshRequested, 1);
+        if (changed)
+        {
+            Volatile.Write(ref state.RefreshRequested, 1);
+        }
+
         if (Interlocked.CompareExchange(ref state.RefreshRunning, 1, 0) == 0)
         {
             _ = Task.Run(() => RunBackgroundRefreshAsync(state));

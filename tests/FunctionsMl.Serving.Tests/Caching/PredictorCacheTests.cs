@@ -98,6 +98,29 @@ public sealed class PredictorCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAsync_RequestsArrivingWhileAStaleViewIsChecked_CheckStorageOnce()
+    {
+        await RegisterAsync("a");
+        await _registry.SetAliasAsync("iris", "production", "1", ByCi);
+        PredictorCache<FakeModel> cache = CreateSut();
+        await cache.GetAsync("iris", "production");
+        _store.Latency = TimeSpan.FromMilliseconds(40); // A remote store: the check takes a while.
+        int calls = _store.Calls;
+        _time.Advance(Interval);
+
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.Equal("1", (await cache.GetAsync("iris", "production")).Version);
+            await Task.Delay(5);
+        }
+
+        await Task.Delay(200);
+
+        // One ETag read; the document itself is not read, as it did not change.
+        Assert.Equal(calls + 1, _store.Calls);
+    }
+
+    [Fact]
     public async Task GetAsync_UnknownModelAliasOrVersion_ThrowsModelNotFound()
     {
         await RegisterAsync("a");
