@@ -121,6 +121,26 @@ public sealed class PredictorCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAsync_CachedAliasOrVersion_CompletesSynchronouslyWithoutAllocating()
+    {
+        await RegisterAsync("a");
+        await _registry.SetAliasAsync("iris", "production", "1", ByCi);
+        PredictorCache<FakeModel> cache = CreateSut();
+        await cache.GetAsync("iris", "production");
+        await cache.GetAsync("iris", "1");
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            ValueTask<LoadedModel<FakeModel>> byAlias = cache.GetAsync("iris", "production");
+            ValueTask<LoadedModel<FakeModel>> byVersion = cache.GetAsync("iris", "1");
+            Assert.True(byAlias.IsCompletedSuccessfully && byVersion.IsCompletedSuccessfully);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public async Task GetAsync_UnknownModelAliasOrVersion_ThrowsModelNotFound()
     {
         await RegisterAsync("a");
