@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using FunctionsMl.Local.Tests.Support;
 using static FunctionsMl.Local.Tests.Api.PredictApiTests;
 
