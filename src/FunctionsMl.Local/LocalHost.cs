@@ -10,6 +10,9 @@ public static partial class LocalHost
 {
     public const string DefaultUrl = "http://localhost:7071";
 
+    private static readonly byte[] ConstantPrediction =
+        """{"id":"0","model":"iris","version":"1","prediction":{"label":"versicolor","probabilities":{"setosa":0.01,"versicolor":0.98,"virginica":0.01}}}"""u8.ToArray();
+
     public static WebApplication Build(CommandLine commandLine)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
@@ -24,6 +27,11 @@ public static partial class LocalHost
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapFunctionsMlApi();
+        if (commandLine.Flag("bench-endpoints"))
+        {
+            // The baseline of bench/http/run.sh: the same host and pipeline, answering without any model work.
+            app.MapPost("/bench/constant", () => Results.Bytes(ConstantPrediction, "application/json; charset=utf-8")).ExcludeFromDescription();
+        }
         if (generatedKey is not null)
         {
             LogGeneratedKey(app.Logger, generatedKey);
