@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using FunctionsMl.Local.Cli;
 using FunctionsMl.Serving.Hosting;
 using FunctionsMl.Serving.Http;
+using FunctionsMl.Serving.Storage;
 
 namespace FunctionsMl.Local;
 
@@ -40,7 +40,7 @@ public static partial class LocalHost
         return app;
     }
 
-    /// <summary>Management calls always need a key; without one configured, a random key is made for this run and printed.</summary>
+    /// <summary>Management calls always need a key; without one configured, the store's own key is used (made on first start).</summary>
     private static string? EnsureApiKey(ConfigurationManager configuration)
     {
         const string key = $"{FunctionsMlOptions.SectionName}:{nameof(FunctionsMlOptions.ApiKey)}";
@@ -49,11 +49,12 @@ public static partial class LocalHost
             return null;
         }
 
-        var generated = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        configuration[key] = generated;
-        return generated;
+        var storePath = configuration[$"{FunctionsMlOptions.SectionName}:{nameof(FunctionsMlOptions.StorePath)}"] ?? new FunctionsMlOptions().StorePath;
+        var stored = LocalApiKey.GetOrCreateAsync(new FileSystemObjectStore(storePath), CancellationToken.None).GetAwaiter().GetResult();
+        configuration[key] = stored;
+        return stored;
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "No API key configured (--api-key or FunctionsMl__ApiKey); management calls need this one for this run: x-functions-key: {ApiKey}")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Management calls need the header x-functions-key: {ApiKey} (this store's key; `functionsml key` prints it, --api-key sets your own)")]
     private static partial void LogGeneratedKey(ILogger logger, string apiKey);
 }

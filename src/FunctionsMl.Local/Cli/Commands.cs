@@ -6,5 +6,8 @@ internal static class Commands
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new ServeCommand(),
+        new PredictCommand(),
+        new ModelsCommand(),
+        new KeyCommand(),
     ];
 }

@@ -43,11 +43,15 @@ internal sealed class LocalHostProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <c>functionsml serve</c> with the given extra arguments and waits until it answers.</summary>
-    public static async Task<LocalHostProcess> StartAsync(string storePath, params string[] extraArguments)
+    public static Task<LocalHostProcess> StartAsync(string storePath, params string[] extraArguments) =>
+        StartWithoutKeyAsync(storePath, ["--api-key", ApiKey, .. extraArguments]);
+
+    /// <summary>As <see cref="StartAsync"/>, leaving the key to the host (the store's own key).</summary>
+    public static async Task<LocalHostProcess> StartWithoutKeyAsync(string storePath, params string[] extraArguments)
     {
         var port = FreeTcpPort();
         var address = new Uri($"http://127.0.0.1:{port}");
-        string[] arguments = [typeof(Program).Assembly.Location, "serve", "--store", storePath, "--urls", address.ToString().TrimEnd('/'), "--api-key", ApiKey, .. extraArguments];
+        string[] arguments = [typeof(Program).Assembly.Location, "serve", "--store", storePath, "--urls", address.ToString().TrimEnd('/'), .. extraArguments];
         var startInfo = new ProcessStartInfo("dotnet", arguments)
         {
             RedirectStandardOutput = true,
