@@ -34,4 +34,10 @@ public sealed class FunctionsMlOptions
 
     /// <summary>How many model versions stay loaded and how fast promotions by other processes are noticed.</summary>
     public Caching.PredictorCacheOptions Cache { get; set; } = new();
+
+    /// <summary>Traffic policies: how fast changes by other processes are seen, and how shadow copies are queued and scored.</summary>
+    public Traffic.TrafficOptions Traffic { get; set; } = new();
+
+    /// <summary>Serving statistics, drift, prediction logging and feedback.</summary>
+    public Monitoring.MonitoringOptions Monitoring { get; set; } = new();
 }

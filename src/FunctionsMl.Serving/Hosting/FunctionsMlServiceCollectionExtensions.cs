@@ -3,12 +3,15 @@ using System.Text.Json.Serialization;
 using FunctionsMl.Engine.Models;
 using FunctionsMl.Serving.Caching;
 using FunctionsMl.Serving.Http;
+using FunctionsMl.Serving.Monitoring;
 using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Storage;
+using FunctionsMl.Serving.Traffic;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -43,10 +46,42 @@ public static class FunctionsMlServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<PredictorCache<TrainedModel>>>()));
         services.TryAddSingleton<IModelResolver, CachedModelResolver>();
+        AddTrafficAndMonitoring(services);
         services.TryAddSingleton<PredictionHandler>();
         services.TryAddSingleton<ModelsHandler>();
         services.TryAddSingleton<InferenceProtocolHandler>();
+        services.TryAddSingleton<TrafficHandler>();
+        services.TryAddSingleton<StatsHandler>();
+        services.TryAddSingleton<FeedbackHandler>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         return services;
+    }
+
+    /// <summary>Traffic policies, shadows, statistics, prediction logging and feedback, with their two background services.</summary>
+    private static void AddTrafficAndMonitoring(IServiceCollection services)
+    {
+        static FunctionsMlOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<FunctionsMlOptions>>().Value;
+        services.TryAddSingleton(sp => new TrafficStore(
+            sp.GetRequiredService<ModelRegistry>(), sp.GetRequiredService<TimeProvider>(), Options(sp).Traffic, sp.GetService<ILogger<TrafficStore>>()));
+        services.TryAddSingleton(sp => new TrafficPolicyCache(
+            sp.GetRequiredService<TrafficStore>(), Options(sp).Traffic, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<TrafficPolicyCache>>()));
+        services.TryAddSingleton(sp => new TrafficRouter(
+            sp.GetRequiredService<IModelResolver>(), sp.GetRequiredService<TrafficPolicyCache>(), sp.GetService<ILogger<TrafficRouter>>()));
+        services.TryAddSingleton(sp => new ServingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new ModelMonitor(Options(sp).Monitoring, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ServingMetrics>()));
+        services.TryAddSingleton(sp => new ShadowDispatcher(
+            sp.GetRequiredService<IModelResolver>(), sp.GetRequiredService<ModelMonitor>(), Options(sp).Traffic, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<ShadowDispatcher>>()));
+        services.TryAddSingleton(sp => new PredictionLog(
+            sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<ModelMonitor>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<PredictionLog>>()));
+        services.TryAddSingleton(sp => new FeedbackService(
+            sp.GetRequiredService<PredictionLog>(), sp.GetRequiredService<IModelResolver>(), sp.GetRequiredService<ModelMonitor>(),
+            sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<FeedbackService>>()));
+        services.TryAddSingleton(sp => new PredictionObserver(
+            sp.GetRequiredService<ModelMonitor>(), sp.GetRequiredService<PredictionLog>(), sp.GetRequiredService<ShadowDispatcher>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new MonitoringFlushService(
+            sp.GetRequiredService<PredictionLog>(), sp.GetRequiredService<FeedbackService>(), sp.GetRequiredService<ModelMonitor>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<MonitoringFlushService>>()));
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ShadowDispatcher>());
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<MonitoringFlushService>());
     }
 }

@@ -18,6 +18,10 @@ public static class FunctionsMlApi
         public const string Model = "/api/models/{name}";
         public const string Alias = "/api/models/{name}/aliases/{alias}";
         public const string Audit = "/api/models/{name}/audit";
+        public const string Traffic = "/api/models/{name}/traffic";
+        public const string TrafficAudit = "/api/models/{name}/traffic/audit";
+        public const string Stats = "/api/models/{name}/stats";
+        public const string Feedback = "/api/models/{name}/feedback";
         public const string ServerMetadata = "/v2";
         public const string Live = "/v2/health/live";
         public const string Ready = "/v2/health/ready";
@@ -35,6 +39,7 @@ public static class FunctionsMlApi
         ArgumentNullException.ThrowIfNull(endpoints);
         MapPrediction(endpoints.MapGroup(string.Empty).WithTags("Predictions"));
         MapManagement(endpoints.MapGroup(string.Empty).WithTags("Models").RequireManagementKey());
+        MapTrafficAndMonitoring(endpoints);
         MapInferenceProtocol(endpoints.MapGroup(string.Empty).WithTags("Open Inference Protocol v2").ExcludeFromDescription());
         return endpoints;
     }
@@ -90,6 +95,55 @@ public static class FunctionsMlApi
             .WithSummary("Every alias change of a model, newest first.");
     }
 
+    private static void MapTrafficAndMonitoring(IEndpointRouteBuilder endpoints)
+    {
+        var management = endpoints.MapGroup(string.Empty).WithTags("Traffic and monitoring").RequireManagementKey();
+        management.MapGet(Routes.Traffic, (HttpRequest request, string name, TrafficHandler handler, CancellationToken cancellationToken) =>
+                handler.GetAsync(request, name, cancellationToken))
+            .WithName("GetTraffic")
+            .WithSummary("The model's traffic policy (null: production serves everything) with its ETag.")
+            .Produces<TrafficResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        management.MapPut(Routes.Traffic, (HttpRequest request, string name, TrafficHandler handler, CancellationToken cancellationToken) =>
+                handler.PutAsync(request, name, cancellationToken))
+            .WithName("SetTraffic")
+            .WithSummary("Split unpinned traffic across aliases or versions (whole weights summing to 100), add shadows, make routing sticky on a field. If-Match makes it a compare-and-swap.")
+            .Accepts<TrafficPolicyBody>("application/json")
+            .Produces<TrafficResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        management.MapDelete(Routes.Traffic, (HttpRequest request, string name, TrafficHandler handler, CancellationToken cancellationToken) =>
+                handler.DeleteAsync(request, name, cancellationToken))
+            .WithName("RemoveTraffic")
+            .WithSummary("Remove the traffic policy: production serves everything again.")
+            .Produces<TrafficResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        management.MapGet(Routes.TrafficAudit, (string name, TrafficHandler handler, CancellationToken cancellationToken) => handler.AuditAsync(name, cancellationToken))
+            .WithName("GetTrafficAudit")
+            .WithSummary("Every traffic policy change of a model, newest first.");
+
+        management.MapGet(Routes.Stats, (string name, StatsHandler handler, CancellationToken cancellationToken) => handler.GetAsync(name, cancellationToken))
+            .WithName("GetStats")
+            .WithSummary("Recent requests, errors, latency percentiles, predictions, input drift (PSI), shadow agreement and online accuracy per version, as this instance saw them.")
+            .Produces<Monitoring.ModelStats>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        endpoints.MapPost(Routes.Feedback, (HttpRequest request, string name, FeedbackHandler handler, CancellationToken cancellationToken) =>
+                handler.PostAsync(request, name, cancellationToken))
+            .WithTags("Predictions")
+            .WithName("PostFeedback")
+            .WithSummary("The true label of logged predictions: {\"requestId\": \"...\", \"label\": ...} (\"row\" for a batch row), or a list of them.")
+            .Accepts<FeedbackBody>("application/json")
+            .Produces<Monitoring.FeedbackResult>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
     private static void MapInferenceProtocol(RouteGroupBuilder group)
     {
         group.MapGet(Routes.ServerMetadata, InferenceProtocolHandler.ServerMetadata);
@@ -109,6 +163,12 @@ public static class FunctionsMlApi
             handler.InferAsync(request, name, version, cancellationToken));
     }
 }
+
+/// <summary>Body of <c>PUT /api/models/{name}/traffic</c>, for the OpenAPI document (the handler reads it with field-level errors).</summary>
+public sealed record TrafficPolicyBody(IReadOnlyList<Traffic.TrafficRoute> Split, IReadOnlyList<Traffic.ShadowRoute>? Shadows, string? RoutingField, string? Reason, string? By);
+
+/// <summary>Body of <c>POST /api/models/{name}/feedback</c> (one item), for the OpenAPI document.</summary>
+public sealed record FeedbackBody(string RequestId, int? Row, object Label);
 
 /// <summary>Body of <c>PUT /api/models/{name}/aliases/{alias}</c>.</summary>
 public sealed record SetAliasRequest(string Version, string? Reason);

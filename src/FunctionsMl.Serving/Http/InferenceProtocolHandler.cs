@@ -5,8 +5,10 @@ using FunctionsMl.Engine.Data;
 using FunctionsMl.Engine.Metrics;
 using FunctionsMl.Engine.Models;
 using FunctionsMl.Serving.Hosting;
+using FunctionsMl.Serving.Monitoring;
 using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Registry;
+using FunctionsMl.Serving.Traffic;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -16,9 +18,10 @@ namespace FunctionsMl.Serving.Http;
 /// The Open Inference Protocol v2 (KServe v2 / Triton HTTP): health, metadata and infer. A model takes one
 /// input tensor per feature (shape [N] or [N, 1]; numbers for numeric features, BYTES for the others), or,
 /// when every feature is numeric, one FP32/FP64 tensor of shape [N, features] in input-schema order.
-/// Errors are <c>{"error": "..."}</c> with the reference servers' status codes.
+/// Errors are <c>{"error": "..."}</c> with the reference servers' status codes. Unversioned infer calls are
+/// routed by the model's traffic policy (sticky by the <c>x-routing-key</c> header), like native predictions.
 /// </summary>
-public sealed class InferenceProtocolHandler(IModelResolver resolver, ModelRegistry registry, IOptions<FunctionsMlOptions> options)
+public sealed class InferenceProtocolHandler(IModelResolver resolver, ModelRegistry registry, TrafficRouter router, PredictionObserver observer, IOptions<FunctionsMlOptions> options)
 {
     public const string Platform = "functionsml";
 
@@ -98,16 +101,27 @@ public sealed class InferenceProtocolHandler(IModelResolver resolver, ModelRegis
             return Error(StatusCodes.Status401Unauthorized, $"Inference needs the API key in the '{ManagementKeyFilter.HeaderName}' header.");
         }
 
+        var started = observer.Start();
+        ServedModel? served = null;
         try
         {
-            var served = await resolver.ResolveAsync(name, version, cancellationToken).ConfigureAwait(false);
             using var body = await RequestBody.ReadJsonAsync(request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             var inference = InferenceRequest.Parse(body.RootElement);
+            var requestId = inference.Id is { Length: > 0 and <= 128 } id ? id : PredictionHandler.RequestIdOf(request);
+            var route = await router.RouteAsync(name, version, requestId, request.Headers[TrafficDefaults.RoutingKeyHeader].ToString(), default, cancellationToken).ConfigureAwait(false);
+            served = route.Served;
             var requestedOutputs = RequestedOutputs(inference, served.Model.Manifest);
             using var rowsDocument = ToRows(inference, served.Model.Manifest, settings.MaxBatchRows);
             var rows = PredictionRows.From(rowsDocument.RootElement, settings.MaxBatchRows);
             var outputs = RowScorer.Score(served.Model, rows, allowUnknownFields: false);
+            observer.Succeeded(route, requestId, rowsDocument.RootElement, rows, outputs, started, allowUnknownFields: false);
+            request.HttpContext.Response.Headers[PredictionHandler.RequestIdHeader] = requestId;
+            request.HttpContext.Response.Headers["x-model-version"] = served.Version;
             return Results.Json(BuildResponse(inference.Id, served, outputs, rows.Rows.Count, requestedOutputs));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && RecordFailure(name, served, started))
+        {
+            throw; // Not reached: the filter only records.
         }
         catch (InferenceProtocolException ex)
         {
@@ -122,6 +136,13 @@ public sealed class InferenceProtocolHandler(IModelResolver resolver, ModelRegis
         {
             return error;
         }
+    }
+
+    /// <summary>Counts a failed request without catching it (an exception filter that says no).</summary>
+    private bool RecordFailure(string name, ServedModel? served, long started)
+    {
+        observer.Failed(name, served, started);
+        return false;
     }
 
     private static IResult? ToError(Exception exception) => exception switch

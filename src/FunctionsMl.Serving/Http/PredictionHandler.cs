@@ -1,7 +1,9 @@
 using System.Text.Json;
 using FunctionsMl.Serving.Hosting;
+using FunctionsMl.Serving.Monitoring;
 using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Registry;
+using FunctionsMl.Serving.Traffic;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -9,14 +11,15 @@ namespace FunctionsMl.Serving.Http;
 
 /// <summary>
 /// The native prediction API, written once: the local host maps it to routes and each Azure HTTP function
-/// calls one of its methods.
+/// calls one of its methods. Unpinned calls are routed by the model's traffic policy; every call is counted,
+/// timed and (sampled) logged for feedback.
 /// </summary>
-public sealed class PredictionHandler(IModelResolver resolver, IOptions<FunctionsMlOptions> options)
+public sealed class PredictionHandler(TrafficRouter router, PredictionObserver observer, IOptions<FunctionsMlOptions> options)
 {
     public const string RequestIdHeader = "x-request-id";
 
     /// <summary><c>POST /api/models/{name}/predict</c> and <c>POST /api/models/{name}/versions/{version}/predict</c>.</summary>
-    /// <param name="version">A pinned version, or null for the production alias.</param>
+    /// <param name="version">A pinned version (bypasses the traffic policy), or null for the model's traffic policy (production when it has none).</param>
     public async Task<IResult> PredictAsync(HttpRequest request, string name, string? version, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -26,19 +29,34 @@ public sealed class PredictionHandler(IModelResolver resolver, IOptions<Function
         }
 
         var requestId = RequestIdOf(request);
+        var started = observer.Start();
+        ServedModel? served = null;
         try
         {
-            var served = await resolver.ResolveAsync(name, version, cancellationToken).ConfigureAwait(false);
             using var body = await RequestBody.ReadJsonAsync(request, settings.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
             var rows = PredictionRows.From(body.RootElement, settings.MaxBatchRows);
+            var route = await router.RouteAsync(name, version, requestId, request.Headers[TrafficDefaults.RoutingKeyHeader].ToString(), rows.Rows[0], cancellationToken).ConfigureAwait(false);
+            served = route.Served;
             var outputs = RowScorer.Score(served.Model, rows, settings.AllowUnknownFields);
+            observer.Succeeded(route, requestId, body.RootElement, rows, outputs, started, settings.AllowUnknownFields);
             return new PredictionResult(requestId, served, rows.IsBatch, outputs);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && RecordFailure(name, served, started))
+        {
+            throw; // Not reached: the filter only records.
         }
         catch (Exception ex) when (ToProblem(ex) is { } problem)
         {
             request.HttpContext.Response.Headers[RequestIdHeader] = requestId;
             return problem;
         }
+    }
+
+    /// <summary>Counts a failed request, bugs included, without catching it (an exception filter that says no).</summary>
+    private bool RecordFailure(string name, ServedModel? served, long started)
+    {
+        observer.Failed(name, served, started);
+        return false;
     }
 
     /// <summary>Maps the errors a caller can cause or fix to 4xx/503 problem details; anything else is a bug and propagates.</summary>

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FunctionsMl.Serving.Monitoring;
+
+/// <summary>
+/// Writes logged predictions and feedback to the store every <see cref="MonitoringOptions.FlushInterval"/>,
+/// and once more when the host stops, so feedback accepted before a shutdown reaches <c>training/</c>.
+/// </summary>
+public sealed class MonitoringFlushService(PredictionLog log, FeedbackService feedback, ModelMonitor monitor, TimeProvider timeProvider, ILogger<MonitoringFlushService>? logger = null) : BackgroundService
+{
+    private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
+
+    /// <summary>Flushes both now.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await log.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await feedback.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            MonitoringLog.FlushLoopFailed(_logger, e);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(monitor.Options.FlushInterval, timeProvider, stoppingToken).ConfigureAwait(false);
+                await FlushAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                MonitoringLog.FlushLoopFailed(_logger, e);
+            }
+        }
+    }
+}
