@@ -88,7 +88,7 @@ public sealed class TrafficHandler(TrafficStore store, ModelRegistry registry)
     {
         if (state.ETag is not null)
         {
-            request.HttpContext.Response.Headers.ETag = $"\"{state.ETag}\"";
+            request.HttpContext.Response.Headers.ETag = state.ETag.StartsWith('"') ? state.ETag : $"\"{state.ETag}\"";
         }
 
         return Results.Ok(new TrafficResponse(
@@ -103,7 +103,7 @@ public sealed class TrafficHandler(TrafficStore store, ModelRegistry registry)
     }
 
     private static string? IfMatch(HttpRequest request) =>
-        request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch && ifMatch != "*" ? ifMatch.Trim('"') : null;
+        request.Headers.IfMatch.ToString().Trim() is { Length: > 0 } ifMatch && ifMatch != "*" ? ifMatch : null;
 
     private async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken) =>
         (await registry.GetAliasesAsync(name, cancellationToken).ConfigureAwait(false)).Aliases.Count > 0

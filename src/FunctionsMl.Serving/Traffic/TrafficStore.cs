@@ -91,7 +91,7 @@ public sealed class TrafficStore
                 return ToState(model, document, eTag);
             }
 
-            if (expectedETag is not null && !string.Equals(expectedETag, eTag, StringComparison.Ordinal))
+            if (expectedETag is not null && !SameETag(expectedETag, eTag))
             {
                 throw new PreconditionFailedException(TrafficPaths.Policy(model), WriteCondition.IfMatch(expectedETag));
             }
@@ -290,6 +290,10 @@ public sealed class TrafficStore
             }
         }
     }
+
+    /// <summary>ETags compared with or without their quotes, as HTTP clients send them either way.</summary>
+    private static bool SameETag(string expected, string? actual) =>
+        actual is not null && expected.Trim().Trim('"').AsSpan().SequenceEqual(actual.Trim('"'));
 
     /// <summary>Absent lists become empty ones, so a policy read from JSON compares and routes like one built in code.</summary>
     private static TrafficPolicy Normalize(TrafficPolicy policy) =>
