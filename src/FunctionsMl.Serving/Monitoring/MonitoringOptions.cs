@@ -7,6 +7,8 @@ public static class MonitoringDefaults
     public const double DriftThreshold = 0.2;
     public const int DriftMinRows = 100;
     public const double DriftSampleRate = 1.0;
+    public const int DriftMaxRowsPerBucket = 1_000;
+    public const int PredictionLogMaxPerSecond = 1_000;
     public const double PredictionLogSampleRate = 1.0;
     public const int PredictionLogCapacity = 10_000;
     public const int PredictionLogMaxBodyBytes = 64 * 1024;
@@ -46,6 +48,21 @@ public sealed class MonitoringOptions
     /// <summary>Share of rows whose inputs are binned for drift (every ⌈1/rate⌉-th row).</summary>
     /// <value>Default 1 (every row); lower it when rows are wide and traffic is heavy.</value>
     public double DriftSampleRate { get; set; } = MonitoringDefaults.DriftSampleRate;
+
+    /// <summary>
+    /// Most rows binned for drift per bucket and version; beyond it rows are not binned until the next bucket, so
+    /// heavy traffic pays nothing for drift once the window has rows enough for a precise PSI.
+    /// </summary>
+    /// <value>Default 1,000 (15,000 over the default window).</value>
+    public int DriftMaxRowsPerBucket { get; set; } = MonitoringDefaults.DriftMaxRowsPerBucket;
+
+    /// <summary>
+    /// Most predictions logged per second by this instance; beyond it predictions are not logged (and counted), so the
+    /// log's cost stays flat however heavy the traffic. Memory keeps <see cref="PredictionLogCapacity"/> of them, the
+    /// store all of them.
+    /// </summary>
+    /// <value>Default 1,000.</value>
+    public int PredictionLogMaxPerSecond { get; set; } = MonitoringDefaults.PredictionLogMaxPerSecond;
 
     /// <summary>Share of predictions logged for feedback, chosen by a hash of the request id (so every instance agrees).</summary>
     /// <value>Default 1 (all, within the bounds below); 0 logs none.</value>
@@ -98,6 +115,8 @@ public sealed class MonitoringOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(DriftMinRows, 1, Prefix + nameof(DriftMinRows));
         CheckRate(DriftSampleRate, Prefix + nameof(DriftSampleRate));
         CheckRate(PredictionLogSampleRate, Prefix + nameof(PredictionLogSampleRate));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DriftMaxRowsPerBucket, 1, Prefix + nameof(DriftMaxRowsPerBucket));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PredictionLogMaxPerSecond, 1, Prefix + nameof(PredictionLogMaxPerSecond));
         ArgumentOutOfRangeException.ThrowIfLessThan(PredictionLogCapacity, 1, Prefix + nameof(PredictionLogCapacity));
         ArgumentOutOfRangeException.ThrowIfLessThan(PredictionLogMaxBodyBytes, 1, Prefix + nameof(PredictionLogMaxBodyBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(PredictionLogMemoryBytes, PredictionLogMaxBodyBytes, Prefix + nameof(PredictionLogMemoryBytes));

@@ -84,6 +84,9 @@ public sealed class PredictionLog
     private readonly ulong _sampleSeed = RoutingHash.Seed("functionsml/prediction-log");
     private readonly int _samplePercentTimes100;
     private readonly SemaphoreSlim _flushGate = new(1, 1);
+    private readonly Lock _limiterGate = new();
+    private long _limiterSecond = long.MinValue;
+    private long _limiterCount;
     private long _recentCount;
     private long _recentBytes;
     private long _pendingCount;
@@ -128,12 +131,12 @@ public sealed class PredictionLog
     }
 
     /// <summary>
-    /// Whether a prediction is to be logged: sampled, small enough, and with room in the write queue. A
-    /// prediction that is not is counted in the model's stats.
+    /// Whether a prediction is to be logged: sampled, small enough, within this second's budget and with room in
+    /// the write queue. A prediction that is not is counted in the model's stats.
     /// </summary>
     public bool ShouldLog(string model, string requestId, int bodyLength)
     {
-        if (IsSampled(requestId) && bodyLength <= _options.PredictionLogMaxBodyBytes && Interlocked.Read(ref _pendingCount) < _options.PredictionLogMaxPending)
+        if (IsSampled(requestId) && bodyLength <= _options.PredictionLogMaxBodyBytes && Interlocked.Read(ref _pendingCount) < _options.PredictionLogMaxPending && TakeToken())
         {
             return true;
         }
@@ -144,6 +147,25 @@ public sealed class PredictionLog
         }
 
         return false;
+    }
+
+    /// <summary>One of this second's <see cref="MonitoringOptions.PredictionLogMaxPerSecond"/> log slots, if any is left.</summary>
+    private bool TakeToken()
+    {
+        var second = _timeProvider.GetTimestamp() / _timeProvider.TimestampFrequency;
+        if (second != Volatile.Read(ref _limiterSecond))
+        {
+            lock (_limiterGate)
+            {
+                if (second != _limiterSecond)
+                {
+                    Volatile.Write(ref _limiterCount, 0);
+                    Volatile.Write(ref _limiterSecond, second);
+                }
+            }
+        }
+
+        return Interlocked.Increment(ref _limiterCount) <= _options.PredictionLogMaxPerSecond;
     }
 
     /// <summary>Logs a served prediction that <see cref="ShouldLog"/> chose.</summary>

@@ -17,6 +17,7 @@ internal sealed class VersionMonitor
     private readonly LogBuckets? _values;
     private readonly IReadOnlyList<string>? _classes;
     private readonly int _driftEvery;
+    private readonly int _driftMaxPerBucket;
     private long _driftCounter;
     private long _lastEpoch;
 
@@ -29,6 +30,7 @@ internal sealed class VersionMonitor
         _classes = manifest.Task == ModelTask.Regression ? null : manifest.ClassLabels;
         _values = _classes is null ? LogBuckets.Values : null;
         _driftEvery = options.DriftSampleRate <= 0 ? 0 : (int)Math.Max(1, Math.Round(1 / options.DriftSampleRate));
+        _driftMaxPerBucket = options.DriftMaxRowsPerBucket;
         var predictionBins = _classes?.Count ?? _values!.Count;
         _slots = new Bucket[options.WindowBuckets];
         for (var i = 0; i < _slots.Length; i++)
@@ -57,7 +59,7 @@ internal sealed class VersionMonitor
         Interlocked.Add(ref bucket.Rows, rows.Rows.Count);
         RecordLatency(bucket.Latency, ref bucket.LatencyTicks, ref bucket.LatencyMaxTicks, latency);
         RecordPredictions(bucket.Predictions, outputs, rows.Rows.Count);
-        if (Drift is not null && _driftEvery > 0)
+        if (Drift is not null && _driftEvery > 0 && Volatile.Read(ref bucket.DriftRows) < _driftMaxPerBucket)
         {
             for (var i = 0; i < rows.Rows.Count; i++)
             {
@@ -290,9 +292,10 @@ internal sealed class VersionMonitor
             return new LatencyStats(null, null, null, null, null);
         }
 
+        // To a tenth of a microsecond: finer digits would only be the histogram's bucket arithmetic.
         var maxMs = maxTicks / (double)TimeSpan.TicksPerMillisecond;
-        double? Percentile(double q) => LogBuckets.Latency.Quantile(histogram, q) is { } micros ? Math.Min(micros / 1000, maxMs) : null;
-        return new LatencyStats(Percentile(0.5), Percentile(0.95), Percentile(0.99), ticks / (double)count / TimeSpan.TicksPerMillisecond, maxMs);
+        double? Percentile(double q) => LogBuckets.Latency.Quantile(histogram, q) is { } micros ? Math.Round(Math.Min(micros / 1000, maxMs), 4) : null;
+        return new LatencyStats(Percentile(0.5), Percentile(0.95), Percentile(0.99), Math.Round(ticks / (double)count / TimeSpan.TicksPerMillisecond, 4), maxMs);
     }
 
     private static void Add(long[] sum, long[] values)

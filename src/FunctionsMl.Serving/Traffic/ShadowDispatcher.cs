@@ -29,6 +29,9 @@ public sealed class ShadowDispatcher : BackgroundService
     private readonly TrafficOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    /// <summary>How long a worker that emptied the queue waits before looking again.</summary>
+    private static readonly TimeSpan BatchPause = TimeSpan.FromMilliseconds(5);
+
     private readonly Channel<ShadowCopy> _queue;
     private readonly int _logEvery;
     private long _scored;
@@ -93,11 +96,11 @@ public sealed class ShadowDispatcher : BackgroundService
         ServedModel? shadow = null;
         try
         {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
-            {
-                timeout.CancelAfter(_options.ShadowTimeout);
-                shadow = await _resolver.ResolveAsync(copy.Model, copy.Target, timeout.Token).ConfigureAwait(false);
-            }
+            // Usually a cache hit that completes at once; only a version still loading is waited for, within the timeout.
+            var resolving = _resolver.ResolveAsync(copy.Model, copy.Target, stoppingToken);
+            shadow = resolving.IsCompleted
+                ? resolving.Result
+                : await resolving.AsTask().WaitAsync(_options.ShadowTimeout, _timeProvider, stoppingToken).ConfigureAwait(false);
 
             if (shadow.Version == copy.Primary.Version)
             {
@@ -151,9 +154,16 @@ public sealed class ShadowDispatcher : BackgroundService
     {
         try
         {
-            await foreach (var copy in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
-                await ProcessAsync(copy, stoppingToken).ConfigureAwait(false);
+                while (_queue.Reader.TryRead(out var copy))
+                {
+                    await ProcessAsync(copy, stoppingToken).ConfigureAwait(false);
+                }
+
+                // Copies come in a trickle between requests; waking a worker for each one would cost the requests more
+                // than scoring it does. A short pause lets them gather, and their scoring lags a few milliseconds.
+                await Task.Delay(BatchPause, _timeProvider, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

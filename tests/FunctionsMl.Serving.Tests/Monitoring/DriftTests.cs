@@ -132,6 +132,29 @@ public sealed class DriftTests
     }
 
     [Fact]
+    public void Stats_DriftMaxRowsPerBucket_StopsBinningUntilTheNextBucket()
+    {
+        var time = new ManualTimeProvider();
+        var monitor = new ModelMonitor(new MonitoringOptions { DriftMaxRowsPerBucket = 10 }, time, new ServingMetrics());
+        var served = new ServedModel("shop", "1", new TrainedModel(DriftManifest(), TestModels.Iris.Pipeline, TestModels.Iris.Predictor));
+        var rows = PredictionRows.From(JsonDocument.Parse("""{"x": 1, "color": "red"}""").RootElement, 10);
+
+        for (var i = 0; i < 50; i++)
+        {
+            monitor.RecordSuccess(served, rows, new float[3], TimeSpan.FromMilliseconds(1));
+        }
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 50; i++)
+        {
+            monitor.RecordSuccess(served, rows, new float[3], TimeSpan.FromMilliseconds(1));
+        }
+
+        var stats = monitor.GetStats("shop").Versions.Single();
+        Assert.Equal((100L, 20L), (stats.Requests, stats.Drift!.Rows));
+    }
+
+    [Fact]
     public void From_TrainedSampleModel_HasADecileProfilePerNumericInput()
     {
         var profile = DriftProfile.From(TestModels.Iris.Manifest)!;

@@ -239,6 +239,23 @@ public sealed class FeedbackTests
     }
 
     [Fact]
+    public void PredictionLog_MaxPerSecond_LogsAtMostThatManyEachSecond()
+    {
+        var monitor = new ModelMonitor(new MonitoringOptions { PredictionLogMaxPerSecond = 3 }, _time, new ServingMetrics());
+        var log = new PredictionLog(_store, monitor, _time);
+        var served = new ServedModel("iris", "1", TestModels.Iris);
+        bool Log(int i) => log.TryLog(served, $"req-{i}", Encoding.UTF8.GetBytes(TestModels.SetosaRow), 1, new float[3]);
+
+        var firstSecond = Enumerable.Range(0, 5).Select(Log).ToList();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var nextSecond = Enumerable.Range(5, 5).Select(Log).ToList();
+
+        Assert.Equal([true, true, true, false, false], firstSecond);
+        Assert.Equal([true, true, true, false, false], nextSecond);
+        Assert.Equal(4, monitor.GetStats("iris").PredictionsNotLogged);
+    }
+
+    [Fact]
     public void PredictionLog_BodyOverTheLimit_IsNotLoggedButCounted()
     {
         var monitor = new ModelMonitor(new MonitoringOptions { PredictionLogMaxBodyBytes = 16 }, _time, new ServingMetrics());
