@@ -103,7 +103,9 @@ public sealed class ModelMonitor
     public OnlineAccumulator OnlineOf(ServedModel served)
     {
         ArgumentNullException.ThrowIfNull(served);
-        return VersionOf(served).Online;
+        var monitor = VersionOf(served);
+        monitor.Touch(CurrentEpoch());
+        return monitor.Online;
     }
 
     /// <summary>Counts one feedback row on the meter.</summary>
@@ -150,7 +152,18 @@ public sealed class ModelMonitor
             return monitor;
         }
 
-        return entry.Versions.GetOrAdd(served.Version, static (version, arg) => new VersionMonitor(arg.Served.Name, version, arg.Served.Model.Manifest, arg.Options), (Served: served, Options: _options));
+        // A new version is the moment to let go of the ones nobody used for a whole window: their stats are empty,
+        // and their online metrics live on in the stored feedback log. This bounds memory as retraining adds versions.
+        var epoch = CurrentEpoch();
+        foreach (var (version, old) in entry.Versions)
+        {
+            if (old.LastEpoch <= epoch - _options.WindowBuckets)
+            {
+                entry.Versions.TryRemove(new KeyValuePair<string, VersionMonitor>(version, old));
+            }
+        }
+
+        return entry.Versions.GetOrAdd(served.Version, static (version, arg) => new VersionMonitor(arg.Served.Name, version, arg.Served.Model.Manifest, arg.Options, arg.Epoch), (Served: served, Options: _options, Epoch: epoch));
     }
 
     private ModelEntry Entry(string model) => _models.TryGetValue(model, out var entry) ? entry : _models.GetOrAdd(model, static _ => new ModelEntry());

@@ -21,8 +21,10 @@ internal sealed class VersionMonitor
     private long _driftCounter;
     private long _lastEpoch;
 
-    public VersionMonitor(string model, string version, ModelManifest manifest, MonitoringOptions options)
+    /// <param name="epoch">The bucket period it is created in, so an unused monitor ages like a used one.</param>
+    public VersionMonitor(string model, string version, ModelManifest manifest, MonitoringOptions options, long epoch)
     {
+        _lastEpoch = epoch;
         Model = model;
         Version = version;
         Manifest = manifest;
@@ -166,6 +168,15 @@ internal sealed class VersionMonitor
     public double? OverallPsi(long epoch, MonitoringOptions options) =>
         Drift is null ? null : Snapshot(epoch, options).Drift is { Rows: > 0 } drift ? drift.Psi : null;
 
+    /// <summary>Marks the version as in use in <paramref name="epoch"/> (feedback keeps it alive like traffic does).</summary>
+    public void Touch(long epoch)
+    {
+        if (epoch > Volatile.Read(ref _lastEpoch))
+        {
+            Volatile.Write(ref _lastEpoch, epoch);
+        }
+    }
+
     private Bucket Current(long epoch)
     {
         var bucket = _slots[(int)(((epoch % _slots.Length) + _slots.Length) % _slots.Length)];
@@ -180,11 +191,7 @@ internal sealed class VersionMonitor
             }
         }
 
-        if (epoch > Volatile.Read(ref _lastEpoch))
-        {
-            Volatile.Write(ref _lastEpoch, epoch);
-        }
-
+        Touch(epoch);
         return bucket;
     }
 

@@ -88,6 +88,13 @@ public sealed class TrafficPolicyCache : IDisposable
                 return;
             }
 
+            if (eTag is null)
+            {
+                // No document: production only, without a second read (the common case, and every unknown name's).
+                Publish(entry, new CompiledTrafficPolicy(entry.Model, null, 0, null), touchOnly: false);
+                return;
+            }
+
             var state = await _store.ReadStateAsync(entry.Model, cancellationToken).ConfigureAwait(false);
             Publish(entry, new CompiledTrafficPolicy(entry.Model, state.Policy, state.Revision, state.ETag), touchOnly: false);
         }

@@ -2,8 +2,10 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using FunctionsMl.Serving.Monitoring;
 using FunctionsMl.Serving.Prediction;
+using FunctionsMl.Serving.Storage;
 using FunctionsMl.Serving.Tests.TestSupport;
 using FunctionsMl.Serving.Tests.Traffic;
+using FunctionsMl.Serving.Traffic;
 
 namespace FunctionsMl.Serving.Tests.Monitoring;
 
@@ -104,6 +106,41 @@ public sealed class ModelMonitorTests
 
         Assert.Equal(_time.GetUtcNow() - TimeSpan.FromMinutes(14.5), stats.From);
         Assert.Equal(60, stats.BucketSeconds);
+    }
+
+    [Fact]
+    public void RecordSuccess_NewVersion_LetsGoOfVersionsIdleForAWholeWindow()
+    {
+        var sut = CreateSut();
+        var row = Rows(TestModels.SetosaRow);
+        sut.RecordSuccess(_iris, row, Score(row), TimeSpan.FromMilliseconds(1));
+        sut.OnlineOf(_iris).AddClass(correct: true, 0.9);
+
+        _time.Advance(TimeSpan.FromMinutes(16));
+        sut.RecordSuccess(new ServedModel("iris", "2", TestModels.Iris), row, Score(row), TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(["2"], sut.GetStats("iris").Versions.Select(v => v.Version));
+        Assert.Empty(sut.GetOnlineMetrics("iris"));
+    }
+
+    [Fact]
+    public void Observer_TimesARequestWithTheInjectedClock()
+    {
+        var sut = CreateSut();
+        var store = new InMemoryObjectStore(_time);
+        var observer = new PredictionObserver(sut, new PredictionLog(store, sut, _time), new ShadowDispatcher(new FakeResolver(), sut), _time);
+        var row = Rows(TestModels.SetosaRow);
+
+        var started = observer.Start();
+        _time.Advance(TimeSpan.FromMilliseconds(25));
+        observer.Succeeded(new RouteDecision(_iris, null, false), "req-1", JsonDocument.Parse(TestModels.SetosaRow).RootElement, row, Score(row), started, false);
+        started = observer.Start();
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        observer.Failed("iris", _iris, started);
+
+        var latency = sut.GetStats("iris").Versions.Single().Latency;
+        Assert.Equal((25.0, 15.0), (latency.MaxMs, latency.MeanMs));
+        Assert.Equal(1, sut.GetStats("iris").Versions.Single().Errors);
     }
 
     [Fact]
