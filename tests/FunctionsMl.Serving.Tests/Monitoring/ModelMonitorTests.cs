@@ -175,6 +175,36 @@ public sealed class ModelMonitorTests
     }
 
     [Fact]
+    public void RecordSuccess_AfterWarmUp_AllocatesNothing()
+    {
+        var sut = CreateSut();
+        var row = Rows(TestModels.SetosaRow);
+        var outputs = Score(row);
+        var policy = new TrafficPolicy([new("production", 90), new("staging", 10)], [new("3", 10)]);
+        var compiled = new CompiledTrafficPolicy("iris", policy, 1, "\"e\"");
+        void Serve()
+        {
+            var bucket = TrafficRouter.BucketOf(compiled, "0f8fad5b-d9cb-469f-a165-70867728950e", "customer-42", default);
+            _ = compiled.TargetOf(bucket);
+            _ = compiled.Shadows[0].Takes("0f8fad5b-d9cb-469f-a165-70867728950e");
+            sut.RecordSuccess(_iris, row, outputs, TimeSpan.FromMilliseconds(1));
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            Serve();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            Serve();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void RecordSuccess_EmitsMetricsWithModelAndVersionTags()
     {
         using var metrics = new ServingMetrics();
