@@ -10,6 +10,8 @@
 //   dotnet run -c Release --project bench/FunctionsMl.TrafficBench -- seed <store-folder>
 //       Trains iris three ways and registers them in a file-system store (production = 1, staging = 2, and 3),
 //       for bench/traffic/run.sh, which measures the same over HTTP with the real host.
+//   dotnet run -c Release --project bench/FunctionsMl.TrafficBench -- shadow
+//       What scoring one shadow copy costs its worker (one thread), per shadow version.
 //   dotnet run -c Release --project bench/FunctionsMl.TrafficBench -- load <name>=<url> ... [--seconds s] [--rounds r] [--connections c]
 //       Posts iris rows to each URL in turn (interleaved rounds, one URL loaded at a time) and reports requests/s.
 using System.Diagnostics;
@@ -40,6 +42,11 @@ if (mode == "seed")
     await SeedAsync(store, models);
     Console.WriteLine("seeded iris versions 1 (production), 2 (staging) and 3");
     return 0;
+}
+
+if (mode == "shadow")
+{
+    return await ShadowCostAsync(models);
 }
 
 var seconds = double.Parse(args.ElementAtOrDefault(1) ?? "3", CultureInfo.InvariantCulture);
@@ -164,6 +171,44 @@ async Task<long> RunAsync(IServiceProvider services, TimeSpan duration)
         return count;
     })));
     return counts.Sum();
+}
+
+// What one shadow copy costs the worker that scores it, on one thread: resolve, parse, score, compare, record.
+static async Task<int> ShadowCostAsync(TrainedModel[] models)
+{
+    var store = new InMemoryObjectStore();
+    await SeedAsync(store, models);
+    var services = new ServiceCollection();
+    services.AddLogging();
+    services.AddSingleton<IObjectStore>(store);
+    services.AddFunctionsMl(new ConfigurationBuilder().Build());
+    await using var provider = services.BuildServiceProvider();
+    var resolver = provider.GetRequiredService<FunctionsMl.Serving.Prediction.IModelResolver>();
+    var primary = await resolver.ResolveAsync("iris", "production");
+    var body = """{"sepal_length":5.9,"sepal_width":2.8,"petal_length":4.3,"petal_width":1.3}"""u8.ToArray();
+    var outputs = new float[3];
+    var dispatcher = provider.GetRequiredService<ShadowDispatcher>();
+    foreach (var target in new[] { "2", "3" })
+    {
+        var copy = new ShadowCopy("iris", target, "req", body, primary, outputs, false);
+        for (var i = 0; i < 20_000; i++)
+        {
+            await dispatcher.ProcessAsync(copy);
+        }
+
+        const int Copies = 200_000;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < Copies; i++)
+        {
+            await dispatcher.ProcessAsync(copy);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"shadow version {target}: {clock.Elapsed.TotalMicroseconds / Copies:0.00} µs and {(GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)Copies:0} bytes per copy ({dispatcher.Failed} failed)"));
+    }
+
+    return 0;
 }
 
 static async Task<int> LoadAsync(string[] args)
