@@ -81,7 +81,7 @@ public static class FunctionsMlServiceCollectionExtensions
         services.TryAddSingleton(sp => new MonitoringFlushService(
             sp.GetRequiredService<PredictionLog>(), sp.GetRequiredService<FeedbackService>(), sp.GetRequiredService<ModelMonitor>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetService<ILogger<MonitoringFlushService>>()));
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ShadowDispatcher>());
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<MonitoringFlushService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ShadowDispatcher>(sp => sp.GetRequiredService<ShadowDispatcher>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MonitoringFlushService>(sp => sp.GetRequiredService<MonitoringFlushService>()));
     }
 }

@@ -148,22 +148,28 @@ public sealed class ShadowDispatcher : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, _options.ShadowWorkers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None)));
+        Task.WhenAll(Enumerable.Range(0, _options.ShadowWorkers).Select(_ =>
+            Task.Factory.StartNew(() => Work(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
 
-    private async Task WorkAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// A worker on a thread of its own: copies come in a trickle between requests, and waking a pool thread for each
+    /// (which then spins looking for more work) would cost the requests more than scoring the copy does. So the
+    /// worker sleeps on the queue while it is empty, scores everything there, and pauses briefly to let the next
+    /// copies gather: at most a couple of hundred wake-ups a second, and shadow answers lag a few milliseconds.
+    /// Blocking is fine here: the thread is the worker's own, and almost every copy completes without waiting.
+    /// </summary>
+    private void Work(CancellationToken stoppingToken)
     {
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (_queue.Reader.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult())
             {
                 while (_queue.Reader.TryRead(out var copy))
                 {
-                    await ProcessAsync(copy, stoppingToken).ConfigureAwait(false);
+                    ProcessAsync(copy, stoppingToken).GetAwaiter().GetResult();
                 }
 
-                // Copies come in a trickle between requests; waking a worker for each one would cost the requests more
-                // than scoring it does. A short pause lets them gather, and their scoring lags a few milliseconds.
-                await Task.Delay(BatchPause, _timeProvider, stoppingToken).ConfigureAwait(false);
+                stoppingToken.WaitHandle.WaitOne(BatchPause);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
