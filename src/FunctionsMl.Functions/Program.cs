@@ -1,6 +1,4 @@
 using FunctionsMl.Functions.Hosting;
-using FunctionsMl.Functions.Storage;
-using FunctionsMl.Serving.Hosting;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,8 +15,6 @@ builder.Services
     .ConfigureFunctionsApplicationInsights();
 builder.Services.Configure<LoggerFilterOptions>(ApplicationInsightsLogging.KeepConfiguredLevels);
 
-// The blob store first: AddFunctionsMl registers the file-system store only when no store is registered.
-builder.Services.AddFunctionsMlAzureStorage(builder.Configuration);
-builder.Services.AddFunctionsMl(builder.Configuration);
+builder.Services.AddFunctionsMlApp(builder.Configuration);
 
 builder.Build().Run();
