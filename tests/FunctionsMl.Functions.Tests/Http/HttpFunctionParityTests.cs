@@ -76,11 +76,17 @@ public sealed class HttpFunctionParityTests
         Assert.Contains("\"setosa\"", pinned.Body, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Every HTTP function that calls a shared handler has a case above. A function that starts or queries a Durable
+    /// orchestration (a DurableClient binding) answers from the task hub, not a shared handler, so it has no local twin.
+    /// </summary>
     [Fact]
     public void Calls_CoverEveryHttpFunction()
     {
         var called = Calls.Select(row => (string)row[0]).ToHashSet(StringComparer.Ordinal);
 
-        Assert.All(FunctionCatalog.App.Where(f => f.Trigger?.Kind == "HttpTrigger"), f => Assert.Contains(f.Name, called));
+        Assert.All(
+            FunctionCatalog.App.Where(f => f.Trigger?.Kind == "HttpTrigger" && f.Bindings.All(b => b.Kind != "DurableClient")),
+            f => Assert.Contains(f.Name, called));
     }
 }
