@@ -72,4 +72,24 @@ public sealed class AzureBlobObjectStoreTests(AzuriteFixture azurite)
 
         Assert.Equal("v2", Encoding.UTF8.GetString((await store.ReadAsync("models/iris/aliases.json"))!.Content.Span));
     }
+
+    [Fact]
+    public async Task EveryOperation_ETag_IsOneUnquotedSpelling()
+    {
+        azurite.EmptyContainers();
+        var store = new AzureBlobObjectStore(azurite.Service);
+
+        var written = await store.WriteAsync("models/iris/aliases.json", Encoding.UTF8.GetBytes("v1"), WriteCondition.None);
+        var read = (await store.ReadAsync("models/iris/aliases.json"))!.ETag;
+        var head = await store.GetETagAsync("models/iris/aliases.json");
+        var listed = new List<string>();
+        await foreach (var info in store.ListAsync("models/"))
+        {
+            listed.Add(info.ETag);
+        }
+
+        // The HTTP API puts store ETags in quotes itself (ModelsHandler.SetAliasAsync).
+        Assert.DoesNotContain('"', written);
+        Assert.Equal([written, written, written], [read, head!, Assert.Single(listed)]);
+    }
 }

@@ -39,7 +39,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         {
             // One GET returns the content and the ETag of exactly that content.
             var download = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
-            return new StoredObject(download.Content.ToMemory(), download.Details.ETag.ToString(), download.Details.LastModified);
+            return new StoredObject(download.Content.ToMemory(), Canonical(download.Details.ETag), download.Details.LastModified);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -126,7 +126,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ETag.ToString();
+            return Canonical((await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ETag);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -153,7 +153,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         try
         {
             var info = await upload(new BlobUploadOptions { Conditions = Conditions(condition) }).ConfigureAwait(false);
-            return info.Value.ETag.ToString();
+            return Canonical(info.Value.ETag);
         }
         catch (RequestFailedException ex) when (IsConditionFailure(ex, condition))
         {
@@ -163,10 +163,20 @@ public sealed class AzureBlobObjectStore : IObjectStore
 
     private static BlobRequestConditions? Conditions(WriteCondition condition) => condition.Kind switch
     {
-        WriteConditionKind.IfMatch => new BlobRequestConditions { IfMatch = new ETag(condition.ETag!) },
+        WriteConditionKind.IfMatch => new BlobRequestConditions { IfMatch = new ETag(Quoted(condition.ETag!)) },
         WriteConditionKind.IfNoneMatch => new BlobRequestConditions { IfNoneMatch = ETag.All },
         _ => null,
     };
+
+    /// <summary>
+    /// The ETag as this store hands it out: without quotes. The service quotes it in headers and not in listings,
+    /// and the SDK passes each on as it came (or parses some headers, dropping the quotes), so the same version
+    /// would otherwise have two spellings; and the HTTP API quotes store ETags itself when it returns them.
+    /// </summary>
+    private static string Canonical(ETag eTag) => eTag.ToString().Trim('"');
+
+    /// <summary>An ETag as a conditional request header carries it: quoted.</summary>
+    private static string Quoted(string eTag) => eTag.StartsWith('"') ? eTag : $"\"{eTag}\"";
 
     /// <summary>
     /// 412 is a failed If-Match; a failed If-None-Match: * comes back as 409 BlobAlreadyExists; an If-Match on an
@@ -231,7 +241,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
                     continue;
                 }
 
-                yield return new StoredObjectInfo(path, eTag.ToString(), item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? default);
+                yield return new StoredObjectInfo(path, Canonical(eTag), item.Properties.ContentLength ?? 0, item.Properties.LastModified ?? default);
             }
         }
     }
