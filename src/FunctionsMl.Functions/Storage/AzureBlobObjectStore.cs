@@ -191,8 +191,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
     /// <summary>Creates the container once per process before its first write; a failed attempt is retried by the next write.</summary>
     private async Task EnsureContainerAsync(string container, CancellationToken cancellationToken)
     {
-        var ensured = _ensuredContainers.GetOrAdd(container, name => new Lazy<Task>(
-            () => _service.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: CancellationToken.None)));
+        var ensured = _ensuredContainers.GetOrAdd(container, name => new Lazy<Task>(() => CreateContainerAsync(name)));
         try
         {
             await ensured.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -201,6 +200,20 @@ public sealed class AzureBlobObjectStore : IObjectStore
         {
             _ensuredContainers.TryRemove(new KeyValuePair<string, Lazy<Task>>(container, ensured));
             throw;
+        }
+    }
+
+    private async Task CreateContainerAsync(string container)
+    {
+        try
+        {
+            // Not the caller's token: other writers may be waiting on this one creation.
+            await _service.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403)
+        {
+            // An identity allowed to write blobs but not to create containers: the infrastructure made them.
+            AzureStorageLog.CannotCreateContainer(_logger, container, ex);
         }
     }
 
