@@ -171,15 +171,28 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
 
         DateTimeOffset now = _timeProvider.GetUtcNow();
         string runId = RetrainingRun.NewId(now);
-        RunLockAttempt attempt = await _locks.TryAcquireAsync(model, runId, AbandonedHere, cancellationToken).ConfigureAwait(false);
+
+        // Known as this process's before the lock exists, so no other instance here can mistake it for abandoned.
+        RunsInThisProcess[runId] = 0;
+        RunLockAttempt attempt;
+        try
+        {
+            attempt = await _locks.TryAcquireAsync(model, runId, AbandonedHere, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            RunsInThisProcess.TryRemove(runId, out _);
+            throw;
+        }
+
         if (!attempt.Acquired)
         {
+            RunsInThisProcess.TryRemove(runId, out _);
             RetrainingLog.AlreadyRunning(_logger, model, trigger, attempt.Holder.RunId);
             return (null, attempt.Holder.RunId);
         }
 
         var run = new ActiveRun(model, runId, trigger, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
-        RunsInThisProcess[runId] = 0;
         try
         {
             await RecoverAsync(model, runId, attempt.Replaced, attempt.ReplacedBecause, cancellationToken).ConfigureAwait(false);

@@ -94,9 +94,13 @@ internal static class TrainingDataReader
                 string where = objectOf.GetValueOrDefault(e.FilePath) ?? snapshot.Files[0].Path[..(snapshot.Files[0].Path.LastIndexOf('/') + 1)];
                 throw new DataFormatException(e.Reason.Replace(folder, "the training data", StringComparison.Ordinal), e.LineNumber, e.Column, where, e);
             }
-            catch (ArgumentException e) when (e.ParamName == "options")
+            catch (ArgumentException e) when (e.ParamName == "options" && kinds is not null)
             {
-                throw new ModelDefinitionException("features", e.Message.Replace(" (Parameter 'options')", string.Empty, StringComparison.Ordinal));
+                // The engine words it for its own API; the user wrote "features".
+                string detail = e.Message
+                    .Replace("DataLoadOptions.ColumnKinds names", "names", StringComparison.Ordinal)
+                    .Replace(" (Parameter 'options')", string.Empty, StringComparison.Ordinal);
+                throw new ModelDefinitionException("features", detail);
             }
         }
         finally
