@@ -1,5 +1,7 @@
 using FunctionsMl.Local.Cli;
+using FunctionsMl.Local.Retraining;
 using FunctionsMl.Serving.Hosting;
+using FunctionsMl.Serving.Http;
 
 namespace FunctionsMl.Local;
 
@@ -14,9 +16,11 @@ public static class LocalHost
         builder.Configuration.AddInMemoryCollection(commandLine.ToConfiguration());
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? DefaultUrl);
         builder.Services.AddFunctionsMl(builder.Configuration);
+        builder.Services.AddLocalRetraining(commandLine);
 
         var app = builder.Build();
         app.MapGet("/v2/health/live", () => Results.Ok(new { live = true }));
+        app.MapRetrainingApi();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -22,6 +23,9 @@ public static class RetrainingJson
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             WriteIndented = indented,
+
+            // Records are read by people and served as JSON, never embedded in HTML: keep "≥" and quotes in ETags readable.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
 
             // A metric can be NaN (an AUC with one class in the holdout); JSON has no such number.
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
