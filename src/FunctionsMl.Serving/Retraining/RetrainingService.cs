@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using FunctionsMl.Serving.Definitions;
-using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Logging;
@@ -47,10 +45,9 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
     private readonly ConcurrentDictionary<string, ActiveRun> _active = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly RetrainingActivities _activities;
-    private readonly DefinitionStore _definitions;
+    private readonly RunStarter _starter;
     private readonly RunStore _runs;
     private readonly RunLocks _locks;
-    private readonly ModelRegistry _registry;
     private readonly RetrainingProgress _progress;
     private readonly TimeProvider _timeProvider;
     private readonly RetrainingOptions _options;
@@ -58,20 +55,18 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
 
     public RetrainingService(
         RetrainingActivities activities,
-        DefinitionStore definitions,
+        RunStarter starter,
         RunStore runs,
         RunLocks locks,
-        ModelRegistry registry,
         RetrainingProgress progress,
         TimeProvider timeProvider,
         IOptions<RetrainingOptions>? options = null,
         ILogger<RetrainingService>? logger = null)
     {
         _activities = activities ?? throw new ArgumentNullException(nameof(activities));
-        _definitions = definitions ?? throw new ArgumentNullException(nameof(definitions));
+        _starter = starter ?? throw new ArgumentNullException(nameof(starter));
         _runs = runs ?? throw new ArgumentNullException(nameof(runs));
         _locks = locks ?? throw new ArgumentNullException(nameof(locks));
-        _registry = registry ?? throw new ArgumentNullException(nameof(registry));
         _progress = progress ?? throw new ArgumentNullException(nameof(progress));
         _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _options = options?.Value ?? new RetrainingOptions();
@@ -137,7 +132,7 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
     /// </summary>
     /// <returns>The runs recorded as interrupted.</returns>
     public Task<IReadOnlyList<RetrainingRun>> RecoverInterruptedRunsAsync(string model, CancellationToken cancellationToken = default) =>
-        RecoverAsync(model, ourRunId: null, replaced: null, replacedBecause: null, cancellationToken);
+        _starter.RecoverInterruptedRunsAsync(model, AbandonedHere, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -162,22 +157,15 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
 
     private async Task<(ActiveRun? Run, string? RunningId)> BeginAsync(string model, RunTrigger trigger, CancellationToken cancellationToken)
     {
-        RegistryNames.ValidateModel(model);
         ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
-        if (await _definitions.GetAsync(model, cancellationToken).ConfigureAwait(false) is null)
-        {
-            throw new ModelNotFoundException(model, message: $"There is no definition of model '{model}' in the store; publish its folder first (functionsml train models/{model}).");
-        }
+        string runId = RetrainingRun.NewId(_timeProvider.GetUtcNow());
 
-        DateTimeOffset now = _timeProvider.GetUtcNow();
-        string runId = RetrainingRun.NewId(now);
-
-        // Known as this process's before the lock exists, so no other instance here can mistake it for abandoned.
+        // Known as this process's before its lock exists, so no other instance here can mistake it for abandoned.
         RunsInThisProcess[runId] = 0;
-        RunLockAttempt attempt;
+        PreparedRun prepared;
         try
         {
-            attempt = await _locks.TryAcquireAsync(model, runId, AbandonedHere, cancellationToken).ConfigureAwait(false);
+            prepared = await _starter.PrepareAsync(model, trigger, runId, AbandonedHere, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -185,31 +173,14 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
             throw;
         }
 
-        if (!attempt.Acquired)
+        if (prepared.Request is not { } request)
         {
             RunsInThisProcess.TryRemove(runId, out _);
-            RetrainingLog.AlreadyRunning(_logger, model, trigger, attempt.Holder.RunId);
-            return (null, attempt.Holder.RunId);
+            return (null, prepared.RunId);
         }
 
-        var run = new ActiveRun(model, runId, trigger, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
-        try
-        {
-            await RecoverAsync(model, runId, attempt.Replaced, attempt.ReplacedBecause, cancellationToken).ConfigureAwait(false);
-            await _runs.CreateAsync(
-                new RetrainingRun { Id = runId, Model = model, Trigger = trigger, Status = RunStatus.Running, StartedAt = now, Owner = RunLocks.CurrentProcess },
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            RunsInThisProcess.TryRemove(runId, out _);
-            run.Cancellation.Dispose();
-            await _locks.ReleaseAsync(model, runId, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
+        var run = new ActiveRun(request, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
         _active[model] = run;
-        RetrainingLog.RunStarted(_logger, model, runId, trigger);
         return (run, null);
     }
 
@@ -223,7 +194,7 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
         {
             _progress.Report(runRef, $"run {run.RunId} of model {run.Model} ({run.Trigger.ToString().ToLowerInvariant()})");
             var runner = new LocalWorkflowRunner(_activities, RetrainRequest.InstanceIdFor(run.Model), _timeProvider, _logger, _progress, runRef, run.Cancellation.Token);
-            await RetrainingOrchestration.RunAsync(runner, new RetrainRequest(run.Model, run.RunId, run.Trigger, _options.ToRetry())).ConfigureAwait(false);
+            await RetrainingOrchestration.RunAsync(runner, run.Request).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -297,79 +268,22 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
         }
     }
 
-    private async Task<IReadOnlyList<RetrainingRun>> RecoverAsync(string model, string? ourRunId, RunLockInfo? replaced, string? replacedBecause, CancellationToken cancellationToken)
-    {
-        // Records first, then the lock: a run whose record is listed took its lock before the listing, so the
-        // lock read next shows it if it is still alive (see RunLocks).
-        IReadOnlyList<RetrainingRun> running = [.. (await _runs.ListAsync(model, cancellationToken: cancellationToken).ConfigureAwait(false))
-            .Where(r => r.Status == RunStatus.Running && r.Id != ourRunId)];
-        if (running.Count == 0)
-        {
-            return [];
-        }
-
-        (RunLockInfo Info, string ETag)? held = await _locks.ReadAsync(model, cancellationToken).ConfigureAwait(false);
-        string? heldStale = held is { } h ? _locks.StaleReason(h.Info) ?? AbandonedHere(h.Info) : null;
-        string? production = (await _registry.GetAliasesAsync(model, cancellationToken).ConfigureAwait(false)).VersionOf(IModelResolver.ProductionAlias);
-        string productionNow = production is null ? "production has no version" : $"production is still version {production}";
-
-        var interrupted = new List<RetrainingRun>();
-        foreach (RetrainingRun run in running)
-        {
-            string why;
-            if (held is { } current && current.Info.RunId == run.Id)
-            {
-                if (heldStale is null)
-                {
-                    continue; // Alive elsewhere.
-                }
-
-                why = heldStale;
-            }
-            else if (replaced?.RunId == run.Id)
-            {
-                why = replacedBecause ?? "its lock was stale";
-            }
-            else
-            {
-                why = run.Owner is { } owner
-                    ? $"{owner} no longer holds the model's lock, yet the run never finished"
-                    : "no process holds the model's lock for it, yet the run never finished";
-            }
-
-            string reason = $"Interrupted: {why}. The run did not finish; {productionNow}.";
-            RetrainingRun marked = await _runs.UpdateAsync(model, run.Id, r => RunSteps.Interrupted(r, _timeProvider.GetUtcNow(), reason), cancellationToken).ConfigureAwait(false);
-            if (marked.Status == RunStatus.Interrupted)
-            {
-                RetrainingLog.RunInterrupted(_logger, model, run.Id, reason);
-                interrupted.Add(marked);
-                await _runs.DeleteStagingAsync(model, run.Id, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        if (held is { } stale && heldStale is not null && stale.Info.RunId != ourRunId)
-        {
-            await _locks.BreakAsync(model, stale.ETag, cancellationToken).ConfigureAwait(false);
-        }
-
-        return interrupted;
-    }
-
     private async Task MarkInterruptedAsync(string model, string runId, string why)
     {
         string reason = $"Interrupted: {why}. Production was left as it was.";
+        try
+        {
+            await _runs.DeleteStagingAsync(model, runId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or PreconditionFailedException)
+        {
+            RetrainingLog.TidyUpFailed(_logger, model, runId, e);
+        }
+
         RetrainingRun? marked = await TryUpdateAsync(model, runId, r => RunSteps.Interrupted(r, _timeProvider.GetUtcNow(), reason)).ConfigureAwait(false);
         if (marked?.Status == RunStatus.Interrupted)
         {
             RetrainingLog.RunInterrupted(_logger, model, runId, reason);
-            try
-            {
-                await _runs.DeleteStagingAsync(model, runId, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or PreconditionFailedException)
-            {
-                RetrainingLog.TidyUpFailed(_logger, model, runId, e);
-            }
         }
     }
 
@@ -387,18 +301,20 @@ public sealed class RetrainingService : IRetrainingStarter, IAsyncDisposable, ID
     }
 
     /// <summary>A lock held by this very process for a run it is not executing is left over, e.g. from a run whose release failed.</summary>
-    private static string? AbandonedHere(RunLockInfo info) =>
-        info.Owner == RunLocks.CurrentProcess && !RunsInThisProcess.ContainsKey(info.RunId)
+    private static ValueTask<string?> AbandonedHere(RunLockInfo info, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(info.Owner == RunLocks.CurrentProcess && !RunsInThisProcess.ContainsKey(info.RunId)
             ? "this process holds its lock but is not running it"
-            : null;
+            : null);
 
-    private sealed class ActiveRun(string model, string runId, RunTrigger trigger, CancellationTokenSource cancellation)
+    private sealed class ActiveRun(RetrainRequest request, CancellationTokenSource cancellation)
     {
-        public string Model { get; } = model;
+        public RetrainRequest Request { get; } = request;
 
-        public string RunId { get; } = runId;
+        public string Model => Request.Model;
 
-        public RunTrigger Trigger { get; } = trigger;
+        public string RunId => Request.RunId;
+
+        public RunTrigger Trigger => Request.Trigger;
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
 

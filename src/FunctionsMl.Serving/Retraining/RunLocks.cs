@@ -12,6 +12,13 @@ namespace FunctionsMl.Serving.Retraining;
 /// <param name="ExpiresAt">The end of the lease; the holder renews it while it runs (a heartbeat).</param>
 public sealed record RunLockInfo(string Model, string RunId, RunOwner Owner, DateTimeOffset AcquiredAt, DateTimeOffset ExpiresAt);
 
+/// <summary>
+/// A host's own test of whether a lock's run is gone, beyond the lease and process checks: the local host knows
+/// which runs it executes; the Azure app can ask Durable Functions whether the model's orchestration still runs.
+/// </summary>
+/// <returns>Why the lock is abandoned, or null when its run may be alive.</returns>
+public delegate ValueTask<string?> LockAbandonedCheck(RunLockInfo info, CancellationToken cancellationToken);
+
 /// <summary>The outcome of <see cref="RunLocks.TryAcquireAsync"/>.</summary>
 /// <param name="Holder">The lock as it is now: ours when acquired, else the live run's.</param>
 /// <param name="Replaced">A stale lock this acquisition took over, and <paramref name="ReplacedBecause"/> why it was stale.</param>
@@ -51,7 +58,7 @@ public sealed class RunLocks
 
     /// <summary>Takes the model's lock for <paramref name="runId"/>, unless a live run holds it.</summary>
     /// <param name="isAbandoned">Extra staleness test, e.g. "held by this process for a run it is not running"; returns why, or null.</param>
-    public async Task<RunLockAttempt> TryAcquireAsync(string model, string runId, Func<RunLockInfo, string?>? isAbandoned = null, CancellationToken cancellationToken = default)
+    public async Task<RunLockAttempt> TryAcquireAsync(string model, string runId, LockAbandonedCheck? isAbandoned = null, CancellationToken cancellationToken = default)
     {
         RegistryNames.ValidateModel(model);
         ArgumentException.ThrowIfNullOrEmpty(runId);
@@ -74,7 +81,7 @@ public sealed class RunLocks
                 continue; // Released meanwhile.
             }
 
-            string? stale = StaleReason(held.Info) ?? isAbandoned?.Invoke(held.Info);
+            string? stale = await StaleReasonAsync(held.Info, isAbandoned, cancellationToken).ConfigureAwait(false);
             if (stale is null)
             {
                 return new RunLockAttempt(false, held.Info);
@@ -190,6 +197,10 @@ public sealed class RunLocks
         return null;
     }
 
+    /// <summary><see cref="StaleReason"/>, then the host's own test.</summary>
+    public async ValueTask<string?> StaleReasonAsync(RunLockInfo info, LockAbandonedCheck? isAbandoned, CancellationToken cancellationToken = default) =>
+        StaleReason(info) ?? (isAbandoned is null ? null : await isAbandoned(info, cancellationToken).ConfigureAwait(false));
+
     private static bool IsAlive(RunOwner owner)
     {
         if (owner.ProcessId == CurrentProcess.ProcessId)
@@ -218,8 +229,19 @@ public sealed class RunLocks
 
     private static RunOwner DescribeCurrentProcess()
     {
-        using var process = Process.GetCurrentProcess();
-        return new RunOwner(Environment.MachineName, Environment.ProcessId, new DateTimeOffset(process.StartTime.ToUniversalTime(), TimeSpan.Zero));
+        DateTimeOffset started;
+        try
+        {
+            using var process = Process.GetCurrentProcess();
+            started = new DateTimeOffset(process.StartTime.ToUniversalTime(), TimeSpan.Zero);
+        }
+        catch (Exception e) when (e is Win32Exception or InvalidOperationException or NotSupportedException)
+        {
+            // A sandbox that hides start times: the lease alone then tells a dead holder from a live one.
+            started = DateTimeOffset.UtcNow;
+        }
+
+        return new RunOwner(Environment.MachineName, Environment.ProcessId, started);
     }
 
     private static byte[] Serialize(RunLockInfo info) => JsonSerializer.SerializeToUtf8Bytes(info, RetrainingJson.Indented);

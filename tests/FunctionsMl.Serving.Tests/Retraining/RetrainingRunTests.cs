@@ -348,6 +348,25 @@ public sealed class RetrainingRunTests
     }
 
     [Fact]
+    public async Task StartAsync_LockNotYetReleasedByAFinishedRun_StartsANewRun()
+    {
+        await using var host = new RetrainingTestHost();
+        await host.PublishIrisAsync();
+        RetrainingRun finished = await host.Retraining.RunAsync("iris", RunTrigger.Cli);
+
+        // The moment between a run's final record and its lock release, held by a live process elsewhere.
+        var owner = new RunOwner("another-machine", 1, DateTimeOffset.UnixEpoch);
+        var lockInfo = new RunLockInfo("iris", finished.Id, owner, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1));
+        await host.Store.WriteAsync(RunPaths.Lock("iris"), JsonSerializer.SerializeToUtf8Bytes(lockInfo, RetrainingJson.Options), WriteCondition.IfNoneMatch);
+
+        RetrainStart start = await host.Retraining.StartAsync("iris", RunTrigger.Manual);
+
+        Assert.False(start.AlreadyRunning);
+        Assert.Equal(RunStatus.Succeeded, (await host.Retraining.WaitAsync("iris", start.RunId))!.Status);
+        Assert.Equal(RunStatus.Succeeded, (await host.Runs.GetAsync("iris", finished.Id))!.Status);
+    }
+
+    [Fact]
     public async Task StartAsync_UnknownModel_ThrowsModelNotFound()
     {
         await using var host = new RetrainingTestHost();
