@@ -25,10 +25,14 @@ public sealed class RetrainingBootstrapService(
     LocalRetrainingOptions localOptions,
     ILogger<RetrainingBootstrapService> logger) : BackgroundService
 {
-    /// <summary>Completes when publishing, recovery and the start-up training are done (for tests and diagnostics).</summary>
-    public Task Completion => _completion.Task;
-
+    private readonly TaskCompletionSource _published = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the model folders are in the store and interrupted runs recorded (or that failed): the scheduler starts from there.</summary>
+    public Task Published => _published.Task;
+
+    /// <summary>Completes when publishing, recovery and the start-up training are done.</summary>
+    public Task Completion => _completion.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,6 +46,8 @@ public sealed class RetrainingBootstrapService(
             {
                 await retraining.RecoverInterruptedRunsAsync(model, stoppingToken);
             }
+
+            _published.TrySetResult();
 
             if (localOptions.TrainOnStart)
             {
@@ -61,6 +67,7 @@ public sealed class RetrainingBootstrapService(
         }
         finally
         {
+            _published.TrySetResult();
             _completion.TrySetResult();
         }
     }

@@ -8,9 +8,11 @@ namespace FunctionsMl.Local.Retraining;
 /// Starts each model's run at the times its <c>schedule</c> names (six-field NCRONTAB, UTC), as the Functions
 /// timer trigger does in Azure. Definitions are re-read every <see cref="LocalRetrainingOptions.DefinitionRefreshInterval"/>,
 /// so a newly published schedule applies without a restart. A time that passes while the host is down is not
-/// caught up on start (the start-up training covers models that have no version at all).
+/// caught up on start (the start-up training covers models that have no version at all). Scheduling begins once
+/// the start-up publishing is done, so the first schedules read are the ones just published.
 /// </summary>
 public sealed class RetrainingSchedulerService(
+    RetrainingBootstrapService bootstrap,
     DefinitionStore definitions,
     IRetrainingStarter starter,
     TimeProvider timeProvider,
@@ -36,7 +38,15 @@ public sealed class RetrainingSchedulerService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await Task.Yield();
+        try
+        {
+            await bootstrap.Published.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
         DateTimeOffset checkedUntil = timeProvider.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -132,11 +132,15 @@ public sealed class DefinitionPublisher
         }
 
         bool definitionChanged = await WriteDefinitionIfChangedAsync(model, definitionBytes, cancellationToken).ConfigureAwait(false);
-        await _store.WriteAsync(
-            DefinitionPaths.Publication(model),
-            JsonSerializer.SerializeToUtf8Bytes(next, JsonOptions),
-            publishedETag is null ? WriteCondition.None : WriteCondition.IfMatch(publishedETag),
-            cancellationToken).ConfigureAwait(false);
+        byte[] record = JsonSerializer.SerializeToUtf8Bytes(next, JsonOptions);
+        if (publishedETag is null || !record.AsSpan().SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(published, JsonOptions)))
+        {
+            await _store.WriteAsync(
+                DefinitionPaths.Publication(model),
+                record,
+                publishedETag is null ? WriteCondition.None : WriteCondition.IfMatch(publishedETag),
+                cancellationToken).ConfigureAwait(false);
+        }
 
         DefinitionsLog.Published(_logger, model, directory, definitionChanged ? "updated" : "unchanged", uploaded.Count, unchanged.Count, removed.Count);
         return new DefinitionPublication(model, definitionChanged, uploaded, unchanged, removed);

@@ -53,6 +53,28 @@ public sealed class LocalHostRetrainingTests : IDisposable
         Assert.Equal([manual.Id, startup.Id], (await GetRunsAsync(http))!.Select(r => r.Id));
     }
 
+    [Fact]
+    public async Task Serve_ModelWithSchedule_RunsItWhenDue()
+    {
+        string models = _scratch.Combine("models");
+        string iris = Path.Combine(LocalProcess.RepositoryRoot(), "models", "iris");
+        Directory.CreateDirectory(Path.Combine(models, "iris", "data"));
+        File.Copy(Path.Combine(iris, "data", "iris.csv"), Path.Combine(models, "iris", "data", "iris.csv"));
+        string definition = await File.ReadAllTextAsync(Path.Combine(iris, "model.json"));
+        await File.WriteAllTextAsync(Path.Combine(models, "iris", "model.json"), definition.Replace("\"0 0 2 * * *\"", "\"*/2 * * * * *\"", StringComparison.Ordinal));
+        int port = LocalProcess.FreeTcpPort();
+        using LocalProcess host = LocalProcess.Start("serve", "--store", _scratch.Combine("store"), "--models", models, "--urls", $"http://127.0.0.1:{port}", "--api-key", ApiKey, "--no-train");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Add("x-functions-key", ApiKey);
+
+        RetrainingRun scheduled = await KillAndRestartTests.PollAsync(
+            async () => (await GetRunsAsync(http))?.FirstOrDefault(r => r.Status == RunStatus.Succeeded),
+            () => host.Output + host.Error);
+
+        Assert.Equal(RunTrigger.Schedule, scheduled.Trigger);
+        Assert.Equal("1", scheduled.Version);
+    }
+
     private static async Task<List<RetrainingRun>?> GetRunsAsync(HttpClient http)
     {
         try

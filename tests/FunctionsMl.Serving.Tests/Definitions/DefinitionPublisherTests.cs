@@ -43,6 +43,7 @@ public sealed class DefinitionPublisherTests : IDisposable
         await publisher.PublishAsync(model);
         string definitionETag = (await _store.GetETagAsync("models/m/model.json"))!;
         string dataETag = (await _store.GetETagAsync("training/m/a.csv"))!;
+        string recordETag = (await _store.GetETagAsync("models/m/published.json"))!;
 
         DefinitionPublication again = await publisher.PublishAsync(model);
 
@@ -51,6 +52,7 @@ public sealed class DefinitionPublisherTests : IDisposable
         Assert.Equal(["training/m/a.csv", "training/m/b.jsonl"], again.Unchanged);
         Assert.Equal(definitionETag, await _store.GetETagAsync("models/m/model.json"));
         Assert.Equal(dataETag, await _store.GetETagAsync("training/m/a.csv"));
+        Assert.Equal(recordETag, await _store.GetETagAsync("models/m/published.json"));
     }
 
     [Fact]
