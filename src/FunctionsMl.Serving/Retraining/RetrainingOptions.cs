@@ -26,6 +26,15 @@ public sealed class RetrainingOptions
     /// <value>Default 2 minutes.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Whether a run executes in the process that started it, as in the local host and the CLI: then a lock whose
+    /// process is gone (same machine) is stale at once, without waiting out the lease. The Azure app sets it to
+    /// <see langword="false"/>, because Durable Functions runs an orchestration on whichever instance it likes;
+    /// there staleness is the lease (set it longer than the longest run) or the host's own check.
+    /// </summary>
+    /// <value>Default <see langword="true"/>.</value>
+    public bool RunsInStartingProcess { get; set; } = true;
+
     /// <summary>Finished runs kept per model; older records and their staged files are deleted.</summary>
     /// <value>Default 100.</value>
     public int RunsToKeep { get; set; } = 100;

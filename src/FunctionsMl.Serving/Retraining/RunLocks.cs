@@ -31,8 +31,9 @@ public sealed record RunLockAttempt(bool Acquired, RunLockInfo Holder, RunLockIn
 /// <remarks>
 /// A lock is stale, and may be taken over, when its lease has expired (its holder stopped renewing it), or
 /// when its holder ran on this machine and that process is gone: a process is identified by id and start
-/// time, so a reused process id is not mistaken for the holder. The second rule lets a restarted host
-/// recover at once instead of waiting out the lease; the first covers holders on other machines.
+/// time, so a reused process id is not mistaken for the holder. The second rule, which holds only where runs
+/// execute in the process that started them (<see cref="RetrainingOptions.RunsInStartingProcess"/>), lets a
+/// restarted host recover at once instead of waiting out the lease; the first covers holders on other machines.
 /// </remarks>
 public sealed class RunLocks
 {
@@ -189,7 +190,7 @@ public sealed class RunLocks
             return string.Create(CultureInfo.InvariantCulture, $"its lease expired at {info.ExpiresAt:u} ({info.Owner} stopped renewing it)");
         }
 
-        if (info.Owner.Host == CurrentProcess.Host && !IsAlive(info.Owner))
+        if (_options.RunsInStartingProcess && info.Owner.Host == CurrentProcess.Host && !IsAlive(info.Owner))
         {
             return $"{info.Owner}, which held its lock, is no longer running";
         }
