@@ -7,5 +7,15 @@ if (args.Length > 0 && args[0] == "gbdt-train")
     return GbdtTrainCommand.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == LinearTrainCommand.Name)
+{
+    return LinearTrainCommand.Run(args);
+}
+
+if (args.Length > 0 && args[0] == SampleQualityCommand.Name)
+{
+    return SampleQualityCommand.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -7,5 +7,8 @@ internal static class Commands
     [
         new ServeCommand(),
         new TrainCommand(), new RetrainCommand(),
+        new PredictCommand(),
+        new ModelsCommand(),
+        new KeyCommand(),
     ];
 }
