@@ -1,4 +1,5 @@
 using FunctionsMl.Local.Cli;
+using FunctionsMl.Local.Retraining;
 using FunctionsMl.Serving.Hosting;
 using FunctionsMl.Serving.Http;
 using FunctionsMl.Serving.Storage;
@@ -20,6 +21,7 @@ public static partial class LocalHost
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? DefaultUrl);
         var generatedKey = EnsureApiKey(builder.Configuration);
         builder.Services.AddFunctionsMl(builder.Configuration);
+        builder.Services.AddLocalRetraining(commandLine);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
 
@@ -27,6 +29,7 @@ public static partial class LocalHost
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapFunctionsMlApi();
+        app.MapRetrainingApi();
         if (commandLine.Flag("bench-endpoints"))
         {
             // The baseline of bench/http/run.sh: the same host and pipeline, answering without any model work.

@@ -6,6 +6,7 @@ internal static class Commands
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new ServeCommand(),
+        new TrainCommand(), new RetrainCommand(),
         new PredictCommand(),
         new ModelsCommand(),
         new KeyCommand(),

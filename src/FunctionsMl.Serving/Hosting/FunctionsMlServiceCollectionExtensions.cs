@@ -5,6 +5,7 @@ using FunctionsMl.Serving.Caching;
 using FunctionsMl.Serving.Http;
 using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Registry;
+using FunctionsMl.Serving.Retraining;
 using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,7 @@ public static class FunctionsMlServiceCollectionExtensions
         services.TryAddSingleton<ModelsHandler>();
         services.TryAddSingleton<InferenceProtocolHandler>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddRetraining(configuration);
         return services;
     }
 }
