@@ -19,6 +19,9 @@ public static partial class LocalHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddInMemoryCollection(commandLine.ToConfiguration());
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? DefaultUrl);
+
+        // One line per request is noise at this volume; FunctionsMl's own events stay at Information.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var generatedKey = EnsureApiKey(builder.Configuration);
         builder.Services.AddFunctionsMl(builder.Configuration);
         builder.Services.AddLocalRetraining(commandLine);
