@@ -358,6 +358,19 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
+    public void Fit_FeatureSubsample_EachTreeSplitsOnItsDrawnFeatureOnly()
+    {
+        // One feature in six per tree.
+        var model = new GbdtTrainer(Options(trees: 20, featureSubsample: 0.1)).Fit(GbdtTestData.Binary(600, 6, seed: 19), null);
+
+        var featuresPerTree = Enumerable.Range(0, model.TreeCount)
+            .Select(tree => FeaturesOf(model, tree).Distinct().Count())
+            .ToArray();
+        Assert.All(featuresPerTree, count => Assert.True(count <= 1));
+        Assert.True(Enumerable.Range(0, model.TreeCount).SelectMany(tree => FeaturesOf(model, tree)).Distinct().Count() > 1);
+    }
+
+    [Fact]
     public void Predict_AfterWarmUp_AllocatesNothing()
     {
         var model = new GbdtTrainer(Options(trees: 50)).Fit(GbdtTestData.Multiclass(500, 5, seed: 17), null);
@@ -413,6 +426,20 @@ public sealed class GbdtTrainerTests
 
     private static double ValidationLoss(GbdtModel model, LabeledData validation) =>
         ClassificationMetrics.Compute(validation.Labels, GbdtTestData.PredictAll(model, validation.Features), 2).LogLoss;
+
+    private static IEnumerable<int> FeaturesOf(GbdtModel model, int tree)
+    {
+        var pending = new Stack<int>([model.Roots[tree]]);
+        while (pending.TryPop(out var node))
+        {
+            if (node >= 0)
+            {
+                yield return model.Nodes[node].Feature;
+                pending.Push(model.Nodes[node].Left);
+                pending.Push(model.Nodes[node].Right);
+            }
+        }
+    }
 
     private static byte[] ToBytes(GbdtModel model)
     {

@@ -29,6 +29,7 @@ internal readonly record struct SplitCandidate(int Feature, int Bin, bool Defaul
 /// Finds the best split of one feature's histogram with the second-order gain
 /// G_L²/(H_L+λ) + G_R²/(H_R+λ) - G²/(H+λ), trying missing values on either side as XGBoost and LightGBM do.
 /// </summary>
+[SkipLocalsInit]
 internal sealed class SplitFinder(double l2, int minRowsPerLeaf, double minHessianPerLeaf)
 {
     /// <summary>Gains below this are rounding noise, not structure (XGBoost's kRtEps).</summary>

@@ -14,12 +14,16 @@ namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
 /// Results do not depend on the number of threads: each feature's histogram is summed by one thread in
 /// row order, splits are compared in feature order, and rows are partitioned on one thread.
 /// </remarks>
+[SkipLocalsInit]
 internal sealed class TreeGrower
 {
 
-    /// <summary>Below this many (row, feature) cells a histogram pass runs on the calling thread: the
-    /// hand-off to the thread pool costs more than it saves.</summary>
-    private const int ParallelCellThreshold = 32 * 1024;
+    /// <summary>Below this much work (histogram cells plus split-search bins) a pass runs on the calling
+    /// thread: the hand-off to the thread pool would cost more than it saves.</summary>
+    private const int ParallelWorkThreshold = 16 * 1024;
+
+    /// <summary>Rows per unit of parallel partitioning; fixed, so the work split never depends on thread count.</summary>
+    private const int PartitionChunkRows = 16 * 1024;
 
     private readonly BinnedMatrix _bins;
     private readonly FeatureBins[] _featureBins;
@@ -33,7 +37,10 @@ internal sealed class TreeGrower
 
     /// <summary>Rows of the current tree's sample, each leaf's rows a contiguous stretch in ascending row order.</summary>
     private readonly int[] _indices;
-    private readonly int[] _scratch;
+    private readonly int[] _left;
+    private readonly int[] _right;
+    private readonly int[] _chunkLeftCounts;
+    private readonly Action<int> _partitionChunk;
 
     /// <summary>_ordered[i] = gradients[_indices[i]] for the stretches being summed, so histogram loops read them in order.</summary>
     private readonly GradientPair[] _ordered;
@@ -52,6 +59,10 @@ internal sealed class TreeGrower
     private bool _buildFirst;
     private bool _buildSecond;
     private bool _subtractSecond;
+    private SplitCandidate _partitionSplit;
+    private int _partitionStart;
+    private int _partitionEnd;
+    private int _activeBins;
 
     public TreeGrower(BinnedMatrix bins, FeatureBins[] featureBins, GbdtOptions options, ParallelOptions parallel)
     {
@@ -65,7 +76,10 @@ internal sealed class TreeGrower
         _parallel = parallel;
         _featurePass = FeaturePass;
         _indices = new int[bins.RowCount];
-        _scratch = new int[bins.RowCount];
+        _left = new int[bins.RowCount];
+        _right = new int[bins.RowCount];
+        _chunkLeftCounts = new int[(bins.RowCount / PartitionChunkRows) + 2];
+        _partitionChunk = PartitionChunk;
         _ordered = new GradientPair[bins.RowCount];
         _leaves = new Leaf[options.Leaves];
         for (var i = 0; i < _leaves.Length; i++)
@@ -89,6 +103,12 @@ internal sealed class TreeGrower
     {
         _gradients = gradients;
         _features = features;
+        _activeBins = 0;
+        foreach (var feature in features)
+        {
+            _activeBins += _featureBins[feature].BinCount;
+        }
+
         _nodes.Clear();
         var rowCount = sample?.Length ?? _bins.RowCount;
         _identityRows = sample is null;
@@ -230,33 +250,78 @@ internal sealed class TreeGrower
     }
 
     /// <summary>Moves the rows of a leaf going left to the front of its stretch, keeping row order on both sides.</summary>
+    /// <remarks>A stable partition has one possible result, so splitting the work into chunks cannot change it.</remarks>
+    private int Partition(int start, int count, in SplitCandidate split)
+    {
+        var chunks = (count + PartitionChunkRows - 1) / PartitionChunkRows;
+        _partitionSplit = split;
+        _partitionStart = start;
+        _partitionEnd = start + count;
+        if (chunks > 1 && _parallel.MaxDegreeOfParallelism > 1)
+        {
+            Parallel.For(0, chunks, _parallel, _partitionChunk);
+        }
+        else
+        {
+            for (var chunk = 0; chunk < chunks; chunk++)
+            {
+                PartitionChunk(chunk);
+            }
+        }
+
+        // Chunk by chunk: the left rows, then the right rows, each in their original order.
+        var leftCount = 0;
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            var chunkStart = start + (chunk * PartitionChunkRows);
+            _left.AsSpan(chunkStart, _chunkLeftCounts[chunk]).CopyTo(_indices.AsSpan(start + leftCount));
+            leftCount += _chunkLeftCounts[chunk];
+        }
+
+        var rightCount = 0;
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            var chunkStart = start + (chunk * PartitionChunkRows);
+            var chunkRows = Math.Min(PartitionChunkRows, start + count - chunkStart);
+            var chunkRight = chunkRows - _chunkLeftCounts[chunk];
+            _right.AsSpan(chunkStart, chunkRight).CopyTo(_indices.AsSpan(start + leftCount + rightCount));
+            rightCount += chunkRight;
+        }
+
+        return leftCount;
+    }
+
+    /// <summary>Splits one chunk's rows into <see cref="_left"/> and <see cref="_right"/> at the chunk's own offset.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe int Partition(int start, int count, in SplitCandidate split)
+    private unsafe void PartitionChunk(int chunk)
     {
         // Branch-free: which side a row goes is a coin toss to the branch predictor.
+        var split = _partitionSplit;
         var bin = (uint)split.Bin;
         var missingLeft = split.DefaultLeft ? 1 : 0;
+        var chunkStart = _partitionStart + (chunk * PartitionChunkRows);
+        var count = Math.Min(PartitionChunkRows, _partitionEnd - chunkStart);
         var leftCount = 0;
         var rightCount = 0;
         fixed (byte* column = _bins.Column(split.Feature))
-        fixed (int* indices = &_indices[start])
-        fixed (int* scratch = _scratch)
+        fixed (int* indices = &_indices[chunkStart])
+        fixed (int* left = &_left[chunkStart])
+        fixed (int* right = &_right[chunkStart])
         {
             for (var i = 0; i < count; i++)
             {
                 var row = indices[i];
                 var value = (uint)column[row];
                 // value - 1 wraps to uint.MaxValue for the missing bin 0, which then goes left only by default.
-                var left = (value - 1 < bin ? 1 : 0) | (value == 0 ? missingLeft : 0);
-                indices[leftCount] = row;
-                scratch[rightCount] = row;
-                leftCount += left;
-                rightCount += 1 - left;
+                var goesLeft = (value - 1 < bin ? 1 : 0) | (value == 0 ? missingLeft : 0);
+                left[leftCount] = row;
+                right[rightCount] = row;
+                leftCount += goesLeft;
+                rightCount += 1 - goesLeft;
             }
         }
 
-        _scratch.AsSpan(0, rightCount).CopyTo(_indices.AsSpan(start + leftCount));
-        return leftCount;
+        _chunkLeftCounts[chunk] = leftCount;
     }
 
     /// <summary>
@@ -285,7 +350,9 @@ internal sealed class TreeGrower
         }
 
         cells *= _features.Length;
-        if (_parallel.MaxDegreeOfParallelism > 1 && cells >= ParallelCellThreshold)
+        // The split search reads each bin a few times per leaf evaluated.
+        var work = cells + (_activeBins * (second is null ? 4L : 8L));
+        if (_parallel.MaxDegreeOfParallelism > 1 && work >= ParallelWorkThreshold)
         {
             Parallel.For(0, _features.Length, _parallel, _featurePass);
         }
