@@ -11,6 +11,7 @@ namespace FunctionsMl.Engine.Trainers.Gbdt;
 /// threads, and allocation-free per row. A row goes left at a split when its value is at most the
 /// threshold, and a missing value (NaN) goes the split's learned default way.
 /// </summary>
+[SkipLocalsInit]
 public sealed class GbdtModel : IPredictor
 {
     /// <summary>Bumped whenever <see cref="Write"/> changes what it writes.</summary>
@@ -22,11 +23,15 @@ public sealed class GbdtModel : IPredictor
     /// <summary>Batches of at least this many rows are scored on several threads.</summary>
     private const int ParallelBatchRows = 8 * 1024;
 
+    /// <summary>Raw scores a single-row prediction keeps on the stack.</summary>
+    private const int StackScores = 64;
+
     private readonly Node[] _nodes;
     private readonly int[] _roots;
     private readonly float[] _leafValues;
     private readonly float[] _baseScores;
     private readonly double[] _featureImportance;
+    private readonly CompiledForest _forest;
 
     internal GbdtModel(ModelTask task, int featureCount, int classCount, float[] baseScores, int[] roots, Node[] nodes, float[] leafValues, double[] featureImportance)
     {
@@ -38,6 +43,7 @@ public sealed class GbdtModel : IPredictor
         _nodes = nodes;
         _leafValues = leafValues;
         _featureImportance = featureImportance;
+        _forest = new CompiledForest(nodes, roots, leafValues, ScoresPerRow);
     }
 
     public string Kind => "gbdt";
@@ -74,6 +80,8 @@ public sealed class GbdtModel : IPredictor
 
     internal ReadOnlySpan<float> BaseScores => _baseScores;
 
+    /// <remarks>Fully optimised from the first call, so a cold instance's first requests are fast too.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Predict(ReadOnlySpan<float> features, Span<float> output)
     {
         if (features.Length != FeatureCount)
@@ -87,17 +95,23 @@ public sealed class GbdtModel : IPredictor
         }
 
         var scoresPerRow = ScoresPerRow;
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var row = ref MemoryMarshal.GetReference(features);
+        if (scoresPerRow > StackScores)
+        {
+            // Only models with more classes than fit the stack buffer: score class by class in the output.
+            PredictManyClasses(features, output);
+            return;
+        }
+
+        Span<double> scores = stackalloc double[scoresPerRow];
         for (var k = 0; k < scoresPerRow; k++)
         {
-            double score = _baseScores[k];
-            for (var tree = k; tree < _roots.Length; tree += scoresPerRow)
-            {
-                score += _leafValues[LeafOf(ref nodes, _roots[tree], ref row)];
-            }
+            scores[k] = _baseScores[k];
+        }
 
-            output[k] = (float)score;
+        _forest.AddRow(ref MemoryMarshal.GetReference(features), scores);
+        for (var k = 0; k < scoresPerRow; k++)
+        {
+            output[k] = (float)scores[k];
         }
 
         Transform(output[..scoresPerRow], output);
@@ -246,22 +260,7 @@ public sealed class GbdtModel : IPredictor
         return new GbdtModel(task, featureCount, classCount, baseScores, roots, [.. nodes], [.. leaves], importance);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int LeafOf(ref Node nodes, int node, ref float row)
-    {
-        while (node >= 0)
-        {
-            ref var split = ref Unsafe.Add(ref nodes, node);
-            var value = Unsafe.Add(ref row, split.Feature);
-            // NaN fails every comparison, so only a missing value reaches the second test.
-            node = value <= split.Threshold ? split.Left
-                : split.DefaultLeft && float.IsNaN(value) ? split.Left
-                : split.Right;
-        }
-
-        return ~node;
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PredictBlock(FeatureMatrix features, int block, Span<float> output, double[] scores)
     {
         var firstRow = block * BlockRows;
@@ -276,18 +275,8 @@ public sealed class GbdtModel : IPredictor
             }
         }
 
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var values = ref MemoryMarshal.GetArrayDataReference(features.Values);
-        ref var blockStart = ref Unsafe.Add(ref values, (nint)firstRow * columns);
-        for (var tree = 0; tree < _roots.Length; tree++)
-        {
-            var root = _roots[tree];
-            var k = tree % scoresPerRow;
-            for (var r = 0; r < rows; r++)
-            {
-                scores[(r * scoresPerRow) + k] += _leafValues[LeafOf(ref nodes, root, ref Unsafe.Add(ref blockStart, (nint)r * columns))];
-            }
-        }
+        ref var blockStart = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(features.Values), (nint)firstRow * columns);
+        _forest.AddRows(ref blockStart, rows, columns, scores.AsSpan(0, rows * scoresPerRow));
 
         var outputCount = OutputCount;
         for (var r = 0; r < rows; r++)
@@ -300,6 +289,21 @@ public sealed class GbdtModel : IPredictor
 
             Transform(target[..scoresPerRow], target);
         }
+    }
+
+    /// <summary>Scores a row of a model with very many classes one class at a time, into the output itself.</summary>
+    private void PredictManyClasses(ReadOnlySpan<float> features, Span<float> output)
+    {
+        Span<double> score = stackalloc double[1];
+        var scoresPerRow = ScoresPerRow;
+        for (var k = 0; k < scoresPerRow; k++)
+        {
+            score[0] = _baseScores[k];
+            _forest.AddClass(ref MemoryMarshal.GetReference(features), k, ref score[0]);
+            output[k] = (float)score[0];
+        }
+
+        Transform(output[..scoresPerRow], output);
     }
 
     /// <summary>Turns raw scores into outputs in place: sigmoid to [1-p, p], softmax, or the value itself.</summary>
@@ -472,30 +476,46 @@ public sealed class GbdtModel : IPredictor
 
     /// <summary>
     /// A split: 16 bytes, four to a cache line. A child c &lt; 0 is leaf ~c. The default direction for
-    /// missing values rides in the top bit of the feature index.
+    /// missing values rides in the top bit of the feature index; the children sit side by side so that
+    /// <see cref="Child"/> can pick one by index.
     /// </summary>
-    [StructLayout(LayoutKind.Sequential)]
+    [StructLayout(LayoutKind.Explicit, Size = 16)]
     internal readonly struct Node
     {
         private const int DefaultLeftBit = int.MinValue;
+
+        [FieldOffset(0)]
         private readonly int _featureAndDirection;
+
+        [FieldOffset(4)]
+        private readonly float _threshold;
+
+        [FieldOffset(8)]
+        private readonly int _left;
+
+        [FieldOffset(12)]
+        private readonly int _right;
 
         public Node(int feature, bool defaultLeft, float threshold, int left, int right)
         {
             _featureAndDirection = feature | (defaultLeft ? DefaultLeftBit : 0);
-            Threshold = threshold;
-            Left = left;
-            Right = right;
+            _threshold = threshold;
+            _left = left;
+            _right = right;
         }
 
         public int Feature => _featureAndDirection & int.MaxValue;
 
         public bool DefaultLeft => _featureAndDirection < 0;
 
-        public float Threshold { get; }
+        public float Threshold => _threshold;
 
-        public int Left { get; }
+        public int Left => _left;
 
-        public int Right { get; }
+        public int Right => _right;
+
+        /// <summary>The left child for 0, the right one for 1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Child(int right) => Unsafe.Add(ref Unsafe.AsRef(in _left), right);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using FunctionsMl.Engine.Trainers.Gbdt.Binning;
 using FunctionsMl.Engine.Trainers.Gbdt.Training;
 using FunctionsMl.Engine.Training;
@@ -291,6 +292,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         }
 
         /// <summary>The grower knows which leaf each sampled row reached; no need to walk the tree for them.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void AddSampledRows(GrownTree tree, int k)
         {
             for (var leaf = 0; leaf < _grower.LeafCount; leaf++)
@@ -306,14 +308,17 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         private void AddRows(GrownTree tree, int k, BinnedMatrix bins, double[] scores, int[]? rows)
         {
             var count = rows?.Length ?? bins.RowCount;
-            ForBlocks(count, (start, end) =>
+            ForBlocks(count, (start, end) => AddRows(tree, k, bins, scores, rows, start, end));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void AddRows(GrownTree tree, int k, BinnedMatrix bins, double[] scores, int[]? rows, int start, int end)
+        {
+            for (var i = start; i < end; i++)
             {
-                for (var i = start; i < end; i++)
-                {
-                    var row = rows is null ? i : rows[i];
-                    scores[(row * _scoresPerRow) + k] += tree.LeafValues[tree.LeafOf(bins, row)];
-                }
-            });
+                var row = rows is null ? i : rows[i];
+                scores[(row * _scoresPerRow) + k] += tree.LeafValues[tree.LeafOf(bins, row)];
+            }
         }
 
         /// <summary>Runs <paramref name="body"/> on blocks of rows; rows are independent, so the result does not depend on threads.</summary>

@@ -392,6 +392,7 @@ internal sealed class TreeGrower
         return best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FeaturePass(int featureSlot)
     {
         var feature = _features[featureSlot];
@@ -425,6 +426,7 @@ internal sealed class TreeGrower
         _secondBest[featureSlot] = _finder.Best(secondBins, feature, second.Sums);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Gather(Leaf leaf)
     {
         if (_identityRows && leaf.Count == _bins.RowCount)
