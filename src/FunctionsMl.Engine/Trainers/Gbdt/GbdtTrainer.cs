@@ -28,6 +28,9 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
 
     public GbdtOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 
+    /// <summary>Memory the trainer may keep leaf histograms in; tests lower it to force the rebuild path.</summary>
+    internal long HistogramBudgetBytes { get; init; } = HistogramPool.DefaultBudgetBytes;
+
     IPredictor ITrainer.Fit(LabeledData train, LabeledData? validation, IProgress<string>? progress, CancellationToken cancellationToken) =>
         Fit(train, validation, progress, cancellationToken);
 
@@ -47,7 +50,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         }
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.EffectiveThreads };
-        var run = new Run(Options, train, validation, parallel);
+        var run = new Run(Options, train, validation, parallel, HistogramBudgetBytes);
         var earlyStopping = Options.EarlyStoppingRounds > 0;
         if (earlyStopping && validation is null)
         {
@@ -149,7 +152,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         private readonly int[]? _featureSample;
         private readonly List<GrownTree> _trees = [];
 
-        public Run(GbdtOptions options, LabeledData train, LabeledData? validation, ParallelOptions parallel)
+        public Run(GbdtOptions options, LabeledData train, LabeledData? validation, ParallelOptions parallel, long histogramBudgetBytes)
         {
             _options = options;
             _train = train;
@@ -174,7 +177,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
                 _gradients[k] = new GradientPair[train.RowCount];
             }
 
-            _grower = new TreeGrower(_trainBins, featureBins, options, parallel);
+            _grower = new TreeGrower(_trainBins, featureBins, options, parallel, histogramBudgetBytes);
             if (options.RowSubsample < 1)
             {
                 var sampled = RowSampler.CountOf(train.RowCount, options.RowSubsample);

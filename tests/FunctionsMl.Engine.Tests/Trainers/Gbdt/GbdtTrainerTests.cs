@@ -179,6 +179,70 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
+    public void Predict_EdgeValues_MatchesANaiveWalkOfTheTrees()
+    {
+        var data = GbdtTestData.Binary(800, 4, seed: 20, missingShare: 0.2);
+        var model = new GbdtTrainer(Options(trees: 25, leaves: 12, minRowsPerLeaf: 3)).Fit(data, null);
+        var thresholds = model.Nodes.ToArray().Select(node => node.Threshold).Where(float.IsFinite).ToArray();
+        var random = new Random(21);
+        var output = new float[2];
+
+        for (var i = 0; i < 500; i++)
+        {
+            // Values exactly on thresholds, just above them, missing, and infinite.
+            var row = Enumerable.Range(0, 4).Select(_ => random.Next(5) switch
+            {
+                0 => thresholds[random.Next(thresholds.Length)],
+                1 => MathF.BitIncrement(thresholds[random.Next(thresholds.Length)]),
+                2 => float.NaN,
+                3 => random.Next(2) == 0 ? float.PositiveInfinity : float.NegativeInfinity,
+                _ => (float)((random.NextDouble() * 4) - 2),
+            }).ToArray();
+
+            model.Predict(row, output);
+
+            var score = (double)model.BaseScores[0];
+            foreach (var root in model.Roots)
+            {
+                var node = root;
+                while (node >= 0)
+                {
+                    var split = model.Nodes[node];
+                    var value = row[split.Feature];
+                    node = float.IsNaN(value) ? (split.DefaultLeft ? split.Left : split.Right) : value <= split.Threshold ? split.Left : split.Right;
+                }
+
+                score += model.LeafValues[~node];
+            }
+
+            Assert.Equal((float)(1 / (1 + Math.Exp(-(float)score))), output[1]);
+        }
+    }
+
+    [Fact]
+    public void Predict_ManyClasses_SumsToOneAndMatchesBatch()
+    {
+        // More classes than a single prediction keeps on the stack.
+        const int classes = 70;
+        var random = new Random(22);
+        var values = Enumerable.Range(0, classes * 10).Select(i => (float)(i / 10) + (float)random.NextDouble()).ToArray();
+        var labels = Enumerable.Range(0, classes * 10).Select(i => (float)(i / 10)).ToArray();
+        var data = GbdtTestData.OneFeature(values, labels, ModelTask.Multiclass, classes);
+        var model = new GbdtTrainer(Options(trees: 2, minRowsPerLeaf: 2)).Fit(data, null);
+
+        var batch = GbdtTestData.PredictAll(model, data.Features);
+
+        var single = new float[classes];
+        model.Predict([35.5f], single);
+        Assert.Equal(1f, single.Sum(), 4);
+        for (var row = 0; row < data.RowCount; row += 37)
+        {
+            model.Predict(data.Features.Row(row), single);
+            Assert.Equal(single, batch.AsSpan(row * classes, classes).ToArray());
+        }
+    }
+
+    [Fact]
     public void Fit_Binary_BeatsThePriorOnHeldOutRows()
     {
         var (train, test) = Split(GbdtTestData.Binary(2000, 6, seed: 5));
@@ -252,6 +316,23 @@ public sealed class GbdtTrainerTests
 
         Assert.Equal(one, two);
         Assert.Equal(one, five);
+    }
+
+    [Fact]
+    public void Fit_HistogramBudgetForThree_EvictsAndStillLearns()
+    {
+        // Room for only three histograms: leaves lose theirs and their children are built from rows instead.
+        var (train, test) = Split(GbdtTestData.Binary(2000, 6, seed: 23));
+        var options = Options(trees: 40, leaves: 16);
+        var roomy = new GbdtTrainer(options).Fit(train, null);
+        var tight = new GbdtTrainer(options) { HistogramBudgetBytes = 1 }.Fit(train, null);
+        var again = new GbdtTrainer(options) { HistogramBudgetBytes = 1 }.Fit(train, null);
+
+        Assert.Equal(ToBytes(tight), ToBytes(again));
+        Assert.Equal(roomy.LeafCount, tight.LeafCount);
+        var roomyAccuracy = ClassificationMetrics.Compute(test.Labels, GbdtTestData.PredictAll(roomy, test.Features), 2).Accuracy;
+        var tightAccuracy = ClassificationMetrics.Compute(test.Labels, GbdtTestData.PredictAll(tight, test.Features), 2).Accuracy;
+        Assert.Equal(roomyAccuracy, tightAccuracy, 2);
     }
 
     [Fact]

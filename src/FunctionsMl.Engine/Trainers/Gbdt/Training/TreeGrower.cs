@@ -64,11 +64,11 @@ internal sealed class TreeGrower
     private int _partitionEnd;
     private int _activeBins;
 
-    public TreeGrower(BinnedMatrix bins, FeatureBins[] featureBins, GbdtOptions options, ParallelOptions parallel)
+    public TreeGrower(BinnedMatrix bins, FeatureBins[] featureBins, GbdtOptions options, ParallelOptions parallel, long histogramBudgetBytes)
     {
         _bins = bins;
         _featureBins = featureBins;
-        _pool = new HistogramPool(new HistogramLayout(featureBins), options.Leaves);
+        _pool = new HistogramPool(new HistogramLayout(featureBins), options.Leaves, histogramBudgetBytes);
         _finder = new SplitFinder(options.L2, options.MinRowsPerLeaf, options.MinHessianPerLeaf);
         _maxLeaves = options.Leaves;
         _maxDepth = options.MaxDepth;
