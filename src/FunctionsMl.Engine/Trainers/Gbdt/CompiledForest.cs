@@ -1,13 +1,16 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FunctionsMl.Engine.Trainers.Gbdt;
 
 /// <summary>
 /// The trees laid out for scoring without branches. Every leaf becomes a node whose children are itself, so
-/// a walk of exactly the tree's depth ends on the row's leaf whatever path it took, and each step picks a
-/// child by arithmetic rather than by a branch the processor would mispredict half the time. Walks of four
-/// rows (a batch) or four trees (one row) run interleaved, so their memory loads overlap.
+/// a walk of the tree's depth ends on the row's leaf whatever path it took, and each step picks a child by
+/// arithmetic rather than by a branch the processor would mispredict half the time: a node's children sit
+/// side by side, the right one at left + 1. Walks of four trees (one row) or eight rows (a batch) run
+/// interleaved, so their memory loads overlap. Rows without missing values, the usual case, take a shorter
+/// step that skips the missing-value test.
 /// </summary>
 internal sealed class CompiledForest
 {
@@ -17,7 +20,7 @@ internal sealed class CompiledForest
     /// <summary>Rows walked together through one tree.</summary>
     private const int BatchLanes = 8;
 
-    private readonly GbdtModel.Node[] _nodes;
+    private readonly FlatNode[] _nodes;
     private readonly float[] _values;
     private readonly int[] _roots;
     private readonly int[] _depths;
@@ -26,17 +29,15 @@ internal sealed class CompiledForest
     public CompiledForest(ReadOnlySpan<GbdtModel.Node> nodes, ReadOnlySpan<int> roots, ReadOnlySpan<float> leafValues, int scoresPerRow)
     {
         _scoresPerRow = scoresPerRow;
-        // Every node and leaf once, plus one slot per tree for its root.
-        var slots = nodes.Length + leafValues.Length;
-        var layout = new GbdtModel.Node[slots];
-        _values = new float[slots];
+        // Every split and leaf once: one slot for each root and two for the children of each split.
+        _nodes = new FlatNode[nodes.Length + leafValues.Length];
+        _values = new float[_nodes.Length];
         _roots = new int[roots.Length];
         _depths = new int[roots.Length];
         var next = 0;
         var pending = new Queue<(int Source, int Slot, int Depth)>();
         for (var tree = 0; tree < roots.Length; tree++)
         {
-            // Breadth first, each node's children given two adjacent slots: the right child is left + 1.
             var depth = 0;
             pending.Enqueue((roots[tree], _roots[tree] = next++, 0));
             while (pending.TryDequeue(out var item))
@@ -44,8 +45,8 @@ internal sealed class CompiledForest
                 depth = Math.Max(depth, item.Depth);
                 if (item.Source < 0)
                 {
-                    // A leaf walks to itself: +infinity keeps every value left, and missing values go left too.
-                    layout[item.Slot] = new GbdtModel.Node(0, true, float.PositiveInfinity, item.Slot, item.Slot);
+                    // +infinity keeps every value on the left child, the leaf itself; missing values too.
+                    _nodes[item.Slot] = new FlatNode(0, float.PositiveInfinity, item.Slot, item.Slot);
                     _values[item.Slot] = leafValues[~item.Source];
                     continue;
                 }
@@ -53,29 +54,57 @@ internal sealed class CompiledForest
                 var node = nodes[item.Source];
                 var left = next;
                 next += 2;
-                layout[item.Slot] = new GbdtModel.Node(node.Feature, node.DefaultLeft, node.Threshold, left, left + 1);
+                _nodes[item.Slot] = new FlatNode(node.Feature, node.Threshold, left, node.DefaultLeft ? left : left + 1);
                 pending.Enqueue((node.Left, left, item.Depth + 1));
                 pending.Enqueue((node.Right, left + 1, item.Depth + 1));
             }
 
             _depths[tree] = depth;
         }
-
-        _nodes = layout;
     }
 
     /// <summary>Adds every tree's leaf value for one row to <paramref name="scores"/> (one per class).</summary>
-    public void AddRow(ref float row, Span<double> scores)
+    public void AddRow(ReadOnlySpan<float> row, Span<double> scores)
     {
         for (var k = 0; k < _scoresPerRow; k++)
         {
-            AddClass(ref row, k, ref scores[k]);
+            AddClass(row, k, ref scores[k]);
         }
     }
 
     /// <summary>Adds the leaf values of class <paramref name="k"/>'s trees for one row to <paramref name="score"/>.</summary>
+    public void AddClass(ReadOnlySpan<float> row, int k, ref double score)
+    {
+        ref var first = ref MemoryMarshal.GetReference(row);
+        if (HasMissing(row))
+        {
+            AddClass<MissingAware>(ref first, k, ref score);
+        }
+        else
+        {
+            AddClass<NoMissing>(ref first, k, ref score);
+        }
+    }
+
+    /// <summary>
+    /// Adds every tree's leaf values for <paramref name="rowCount"/> rows, <paramref name="columns"/> floats
+    /// apart from <paramref name="firstRow"/>, to <paramref name="scores"/> (row-major, one per class).
+    /// </summary>
+    public void AddRows(ref float firstRow, int rowCount, int columns, Span<double> scores)
+    {
+        if (HasMissing(MemoryMarshal.CreateReadOnlySpan(ref firstRow, rowCount * columns)))
+        {
+            AddRows<MissingAware>(ref firstRow, rowCount, columns, scores);
+        }
+        else
+        {
+            AddRows<NoMissing>(ref firstRow, rowCount, columns, scores);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void AddClass(ref float row, int k, ref double score)
+    private void AddClass<TStep>(ref float row, int k, ref double score)
+        where TStep : struct, IStep
     {
         ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
         ref var values = ref MemoryMarshal.GetArrayDataReference(_values);
@@ -90,12 +119,12 @@ internal sealed class CompiledForest
             var depth = Math.Max(Math.Max(_depths[tree], _depths[tree + stride]), Math.Max(_depths[tree + (2 * stride)], _depths[tree + (3 * stride)]));
             for (var step = 0; step < depth; step++)
             {
-                var m0 = Step(ref nodes, n0, ref row);
-                var m1 = Step(ref nodes, n1, ref row);
-                var m2 = Step(ref nodes, n2, ref row);
-                var m3 = Step(ref nodes, n3, ref row);
-                // All four on their leaves (which walk to themselves): stop early. Leaf-wise trees are lopsided,
-                // so a row's paths are often much shorter than the deepest of the four trees.
+                var m0 = TStep.Next(ref nodes, n0, ref row);
+                var m1 = TStep.Next(ref nodes, n1, ref row);
+                var m2 = TStep.Next(ref nodes, n2, ref row);
+                var m3 = TStep.Next(ref nodes, n3, ref row);
+                // All four on their leaves, which walk to themselves: stop. Leaf-wise trees are lopsided, so a
+                // row's paths are often much shorter than the deepest of the four trees.
                 if (((m0 ^ n0) | (m1 ^ n1) | (m2 ^ n2) | (m3 ^ n3)) == 0)
                 {
                     break;
@@ -115,7 +144,7 @@ internal sealed class CompiledForest
             var n = _roots[tree];
             for (var step = _depths[tree]; step > 0; step--)
             {
-                n = Step(ref nodes, n, ref row);
+                n = TStep.Next(ref nodes, n, ref row);
             }
 
             sum += Unsafe.Add(ref values, n);
@@ -124,12 +153,9 @@ internal sealed class CompiledForest
         score = sum;
     }
 
-    /// <summary>
-    /// Adds every tree's leaf values for <paramref name="rowCount"/> rows, <paramref name="columns"/> floats
-    /// apart from <paramref name="firstRow"/>, to <paramref name="scores"/> (row-major, one per class).
-    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void AddRows(ref float firstRow, int rowCount, int columns, Span<double> scores)
+    private void AddRows<TStep>(ref float firstRow, int rowCount, int columns, Span<double> scores)
+        where TStep : struct, IStep
     {
         ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
         ref var values = ref MemoryMarshal.GetArrayDataReference(_values);
@@ -154,14 +180,14 @@ internal sealed class CompiledForest
                 int n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
                 for (var step = 0; step < depth; step++)
                 {
-                    n0 = Step(ref nodes, n0, ref row0);
-                    n1 = Step(ref nodes, n1, ref row1);
-                    n2 = Step(ref nodes, n2, ref row2);
-                    n3 = Step(ref nodes, n3, ref row3);
-                    n4 = Step(ref nodes, n4, ref row4);
-                    n5 = Step(ref nodes, n5, ref row5);
-                    n6 = Step(ref nodes, n6, ref row6);
-                    n7 = Step(ref nodes, n7, ref row7);
+                    n0 = TStep.Next(ref nodes, n0, ref row0);
+                    n1 = TStep.Next(ref nodes, n1, ref row1);
+                    n2 = TStep.Next(ref nodes, n2, ref row2);
+                    n3 = TStep.Next(ref nodes, n3, ref row3);
+                    n4 = TStep.Next(ref nodes, n4, ref row4);
+                    n5 = TStep.Next(ref nodes, n5, ref row5);
+                    n6 = TStep.Next(ref nodes, n6, ref row6);
+                    n7 = TStep.Next(ref nodes, n7, ref row7);
                 }
 
                 ref var target = ref Unsafe.Add(ref score, (r * stride) + k);
@@ -181,7 +207,7 @@ internal sealed class CompiledForest
                 var n = root;
                 for (var step = 0; step < depth; step++)
                 {
-                    n = Step(ref nodes, n, ref row);
+                    n = TStep.Next(ref nodes, n, ref row);
                 }
 
                 Unsafe.Add(ref score, (r * stride) + k) += Unsafe.Add(ref values, n);
@@ -189,15 +215,74 @@ internal sealed class CompiledForest
         }
     }
 
-    /// <summary>One level down: left when the value is at most the threshold, or missing with missing going left.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Step(ref GbdtModel.Node nodes, int index, ref float row)
+    /// <summary>Whether any value is NaN; a value is NaN exactly when it differs from itself.</summary>
+    private static bool HasMissing(ReadOnlySpan<float> values)
     {
-        ref var node = ref Unsafe.Add(ref nodes, index);
-        var value = Unsafe.Add(ref row, node.Feature);
-        // NaN fails every comparison: "not at most" is 1 for right and for missing; missing-left undoes it.
-        var right = Unsafe.BitCast<bool, byte>(!(value <= node.Threshold));
-        var missingLeft = Unsafe.BitCast<bool, byte>(float.IsNaN(value)) & Unsafe.BitCast<bool, byte>(node.DefaultLeft);
-        return node.Left + (right ^ missingLeft);
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<float>.Count <= values.Length; i += Vector256<float>.Count)
+            {
+                var vector = Vector256.Create(values.Slice(i, Vector256<float>.Count));
+                if (!Vector256.EqualsAll(vector, vector))
+                {
+                    return true;
+                }
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (float.IsNaN(values[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>One level down a tree; implemented by structs so that each walk is compiled for its own step.</summary>
+    private interface IStep
+    {
+        static abstract int Next(ref FlatNode nodes, int index, ref float row);
+    }
+
+    /// <summary>For rows that may hold NaN: a missing value goes to the node's missing-value child.</summary>
+    private readonly struct MissingAware : IStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Next(ref FlatNode nodes, int index, ref float row)
+        {
+            ref var node = ref Unsafe.Add(ref nodes, index);
+            var value = Unsafe.Add(ref row, node.Feature);
+            // NaN is not greater than anything, so it would go left; the mask moves it to the missing child.
+            var step = node.Left + Unsafe.BitCast<bool, byte>(value > node.Threshold);
+            var missing = -Unsafe.BitCast<bool, byte>(float.IsNaN(value));
+            return step + ((node.MissingChild - node.Left) & missing);
+        }
+    }
+
+    /// <summary>For rows known to hold no NaN.</summary>
+    private readonly struct NoMissing : IStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Next(ref FlatNode nodes, int index, ref float row)
+        {
+            ref var node = ref Unsafe.Add(ref nodes, index);
+            return node.Left + Unsafe.BitCast<bool, byte>(Unsafe.Add(ref row, node.Feature) > node.Threshold);
+        }
+    }
+
+    /// <summary>A split or a leaf: left when the value is at most the threshold, right (left + 1) when above.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct FlatNode(int feature, float threshold, int left, int missingChild)
+    {
+        public readonly int Feature = feature;
+        public readonly float Threshold = threshold;
+        public readonly int Left = left;
+
+        /// <summary>Where a missing value goes: the left child or the right one.</summary>
+        public readonly int MissingChild = missingChild;
     }
 }

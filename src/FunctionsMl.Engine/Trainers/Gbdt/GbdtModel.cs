@@ -108,7 +108,7 @@ public sealed class GbdtModel : IPredictor
             scores[k] = _baseScores[k];
         }
 
-        _forest.AddRow(ref MemoryMarshal.GetReference(features), scores);
+        _forest.AddRow(features, scores);
         for (var k = 0; k < scoresPerRow; k++)
         {
             output[k] = (float)scores[k];
@@ -299,7 +299,7 @@ public sealed class GbdtModel : IPredictor
         for (var k = 0; k < scoresPerRow; k++)
         {
             score[0] = _baseScores[k];
-            _forest.AddClass(ref MemoryMarshal.GetReference(features), k, ref score[0]);
+            _forest.AddClass(features, k, ref score[0]);
             output[k] = (float)score[0];
         }
 
@@ -475,25 +475,15 @@ public sealed class GbdtModel : IPredictor
     }
 
     /// <summary>
-    /// A split: 16 bytes, four to a cache line. A child c &lt; 0 is leaf ~c. The default direction for
-    /// missing values rides in the top bit of the feature index; the children sit side by side so that
-    /// <see cref="Child"/> can pick one by index.
+    /// A split as stored in model files: 16 bytes. A child c &lt; 0 is leaf ~c. The default direction for
+    /// missing values rides in the top bit of the feature index. Scoring uses <see cref="CompiledForest"/>'s layout.
     /// </summary>
-    [StructLayout(LayoutKind.Explicit, Size = 16)]
     internal readonly struct Node
     {
         private const int DefaultLeftBit = int.MinValue;
-
-        [FieldOffset(0)]
         private readonly int _featureAndDirection;
-
-        [FieldOffset(4)]
         private readonly float _threshold;
-
-        [FieldOffset(8)]
         private readonly int _left;
-
-        [FieldOffset(12)]
         private readonly int _right;
 
         public Node(int feature, bool defaultLeft, float threshold, int left, int right)
@@ -513,9 +503,5 @@ public sealed class GbdtModel : IPredictor
         public int Left => _left;
 
         public int Right => _right;
-
-        /// <summary>The left child for 0, the right one for 1.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Child(int right) => Unsafe.Add(ref Unsafe.AsRef(in _left), right);
     }
 }
