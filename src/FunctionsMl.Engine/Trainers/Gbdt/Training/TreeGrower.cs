@@ -11,13 +11,13 @@ namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
 /// the grower, so growing a tree allocates almost nothing.
 /// </summary>
 /// <remarks>
-/// Results do not depend on the number of threads: each feature's histogram is summed by one thread in
-/// row order, splits are compared in feature order, and rows are partitioned on one thread.
+/// Results do not depend on the number of threads: a pass hands whole features to threads, so each
+/// feature's histogram is summed by one thread in row order; splits are compared in feature order; and a
+/// stable partition has one possible result however its chunks are scheduled.
 /// </remarks>
 [SkipLocalsInit]
 internal sealed class TreeGrower
 {
-
     /// <summary>Below this much work (histogram cells plus split-search bins) a pass runs on the calling
     /// thread: the hand-off to the thread pool would cost more than it saves.</summary>
     private const int ParallelWorkThreshold = 16 * 1024;
