@@ -66,9 +66,18 @@ internal sealed class CompiledForest
     /// <summary>Adds every tree's leaf value for one row to <paramref name="scores"/> (one per class).</summary>
     public void AddRow(ReadOnlySpan<float> row, Span<double> scores)
     {
+        ref var first = ref MemoryMarshal.GetReference(row);
+        var missing = HasMissing(row);
         for (var k = 0; k < _scoresPerRow; k++)
         {
-            AddClass(row, k, ref scores[k]);
+            if (missing)
+            {
+                AddClass<MissingAware>(ref first, k, ref scores[k]);
+            }
+            else
+            {
+                AddClass<NoMissing>(ref first, k, ref scores[k]);
+            }
         }
     }
 
