@@ -144,29 +144,7 @@ public sealed class GbdtModel : IPredictor
             return;
         }
 
-        // A span cannot enter a lambda; a pinned pointer can, and the batch waits for every block.
-        unsafe
-        {
-            fixed (float* pointer = output)
-            {
-                var address = (nint)pointer;
-                var length = output.Length;
-                var chunks = Math.Min(blocks, Environment.ProcessorCount * 4);
-                Parallel.For(0, chunks, chunk =>
-                {
-                    var target = new Span<float>((void*)address, length);
-                    var scores = ArrayPool<double>.Shared.Rent(BlockRows * ScoresPerRow);
-                    var first = (int)((long)blocks * chunk / chunks);
-                    var last = (int)((long)blocks * (chunk + 1) / chunks);
-                    for (var block = first; block < last; block++)
-                    {
-                        PredictBlock(features, block, target, scores);
-                    }
-
-                    ArrayPool<double>.Shared.Return(scores);
-                });
-            }
-        }
+        PredictBlocksInParallel(features, blocks, output);
     }
 
     public void Write(BinaryWriter writer)
@@ -288,6 +266,34 @@ public sealed class GbdtModel : IPredictor
             }
 
             Transform(target[..scoresPerRow], target);
+        }
+    }
+
+    /// <remarks>
+    /// Kept apart from <see cref="PredictBatch"/>: the lambda's captured state is allocated on entry to the
+    /// method that declares it, and small batches should not pay for it.
+    /// </remarks>
+    private unsafe void PredictBlocksInParallel(FeatureMatrix features, int blocks, Span<float> output)
+    {
+        // A span cannot enter a lambda; a pinned pointer can, and the batch waits for every block.
+        fixed (float* pointer = output)
+        {
+            var address = (nint)pointer;
+            var length = output.Length;
+            var chunks = Math.Min(blocks, Environment.ProcessorCount * 4);
+            Parallel.For(0, chunks, chunk =>
+            {
+                var target = new Span<float>((void*)address, length);
+                var scores = ArrayPool<double>.Shared.Rent(BlockRows * ScoresPerRow);
+                var first = (int)((long)blocks * chunk / chunks);
+                var last = (int)((long)blocks * (chunk + 1) / chunks);
+                for (var block = first; block < last; block++)
+                {
+                    PredictBlock(features, block, target, scores);
+                }
+
+                ArrayPool<double>.Shared.Return(scores);
+            });
         }
     }
 

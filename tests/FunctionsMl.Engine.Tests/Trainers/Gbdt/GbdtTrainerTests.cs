@@ -469,6 +469,23 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
+    public void PredictBatch_SmallBatchAfterWarmUp_AllocatesNothing()
+    {
+        var model = new GbdtTrainer(Options()).Fit(GbdtTestData.Binary(500, 5, seed: 24), null);
+        var rows = GbdtTestData.Binary(1000, 5, seed: 25).Features;
+        var output = new float[2000];
+        model.PredictBatch(rows, output);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            model.PredictBatch(rows, output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Predict_WrongFeatureCount_Throws()
     {
         var model = new GbdtTrainer(Options()).Fit(GbdtTestData.Binary(200, 3, seed: 18), null);
