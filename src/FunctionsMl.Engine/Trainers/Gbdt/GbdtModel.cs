@@ -409,6 +409,10 @@ public sealed class GbdtModel : IPredictor
             throw new InvalidDataException($"Expected {featureCount} feature importances, got {importance.Length}.");
         }
 
+        // Every node and leaf must hang from exactly one parent or root, each child after its parent: then the
+        // trees are trees (no loops, nothing shared, nothing unreachable) and scoring's layout fits exactly.
+        var nodeParents = new int[nodes.Length];
+        var leafParents = new int[leafValues.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
             var node = nodes[i];
@@ -417,14 +421,25 @@ public sealed class GbdtModel : IPredictor
                 throw new InvalidDataException($"Node {i} has a NaN threshold.");
             }
 
-            // Children after their parent: no walk can loop.
-            CheckChild(node.Left, i, nodes.Length, leafValues.Length);
-            CheckChild(node.Right, i, nodes.Length, leafValues.Length);
+            CheckChild(node.Left, i, nodeParents, leafParents);
+            CheckChild(node.Right, i, nodeParents, leafParents);
         }
 
         for (var t = 0; t < roots.Length; t++)
         {
-            CheckChild(roots[t], -1, nodes.Length, leafValues.Length);
+            CheckChild(roots[t], -1, nodeParents, leafParents);
+        }
+
+        var orphan = Array.IndexOf(nodeParents, 0);
+        if (orphan >= 0)
+        {
+            throw new InvalidDataException($"Node {orphan} belongs to no tree.");
+        }
+
+        orphan = Array.IndexOf(leafParents, 0);
+        if (orphan >= 0)
+        {
+            throw new InvalidDataException($"Leaf {orphan} belongs to no tree.");
         }
 
         foreach (var value in leafValues)
@@ -438,14 +453,22 @@ public sealed class GbdtModel : IPredictor
         return new GbdtModel(task, featureCount, classCount, baseScores, roots, nodes, leafValues, importance);
     }
 
-    private static void CheckChild(int child, int parent, int nodeCount, int leafCount)
+    private static void CheckChild(int child, int parent, int[] nodeParents, int[] leafParents)
     {
-        var valid = child >= 0 ? child > parent && child < nodeCount : ~child < leafCount;
-        if (!valid)
+        var owner = parent < 0 ? "A tree root" : $"Node {parent}";
+        var inRange = child >= 0 ? child > parent && child < nodeParents.Length : ~child < leafParents.Length;
+        if (!inRange)
         {
-            var owner = parent < 0 ? "A tree root" : $"Node {parent}";
-            throw new InvalidDataException($"{owner} points to {(child >= 0 ? $"node {child}" : $"leaf {~child}")}, which is out of range.");
+            throw new InvalidDataException($"{owner} points to {Describe(child)}, which is out of range.");
         }
+
+        ref var parents = ref child >= 0 ? ref nodeParents[child] : ref leafParents[~child];
+        if (++parents > 1)
+        {
+            throw new InvalidDataException($"{owner} points to {Describe(child)}, which already has a parent.");
+        }
+
+        static string Describe(int child) => child >= 0 ? $"node {child}" : $"leaf {~child}";
     }
 
     private static void WriteArray<T>(BinaryWriter writer, T[] values, Action<T> write)

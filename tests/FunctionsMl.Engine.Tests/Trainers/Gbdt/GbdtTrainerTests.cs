@@ -421,6 +421,19 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
+    public void Fit_NoFeatures_PredictsTheMean()
+    {
+        var data = new LabeledData(new FeatureMatrix(4, 0), [1, 2, 3, 6], ModelTask.Regression, 1);
+
+        var model = new GbdtTrainer(Options(minRowsPerLeaf: 1)).Fit(data, null);
+
+        var output = new float[1];
+        model.Predict([], output);
+        Assert.Equal(3f, output[0], 5);
+        Assert.Equal([3f, 3f, 3f, 3f], GbdtTestData.PredictAll(model, data.Features).Select(v => MathF.Round(v, 4)));
+    }
+
+    [Fact]
     public void Fit_MaxDepthOne_GrowsStumps()
     {
         var model = new GbdtTrainer(Options(maxDepth: 1, leaves: 31)).Fit(GbdtTestData.Binary(500, 4, seed: 15), null);
