@@ -31,6 +31,9 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
     /// <summary>Memory the trainer may keep leaf histograms in; tests lower it to force the rebuild path.</summary>
     internal long HistogramBudgetBytes { get; init; } = HistogramPool.DefaultBudgetBytes;
 
+    /// <summary>Share of rows in one bin that makes a feature sparse; tests raise it above 1 to turn sparse storage off.</summary>
+    internal double SparseThreshold { get; init; } = SparseRows.DefaultThreshold;
+
     IPredictor ITrainer.Fit(LabeledData train, LabeledData? validation, IProgress<string>? progress, CancellationToken cancellationToken) =>
         Fit(train, validation, progress, cancellationToken);
 
@@ -50,7 +53,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         }
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.EffectiveThreads };
-        var run = new Run(Options, train, validation, parallel, HistogramBudgetBytes);
+        var run = new Run(Options, train, validation, parallel, HistogramBudgetBytes, SparseThreshold);
         var earlyStopping = Options.EarlyStoppingRounds > 0;
         if (earlyStopping && validation is null)
         {
@@ -152,7 +155,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         private readonly int[]? _featureSample;
         private readonly List<GrownTree> _trees = [];
 
-        public Run(GbdtOptions options, LabeledData train, LabeledData? validation, ParallelOptions parallel, long histogramBudgetBytes)
+        public Run(GbdtOptions options, LabeledData train, LabeledData? validation, ParallelOptions parallel, long histogramBudgetBytes, double sparseThreshold)
         {
             _options = options;
             _train = train;
@@ -177,7 +180,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
                 _gradients[k] = new GradientPair[train.RowCount];
             }
 
-            _grower = new TreeGrower(_trainBins, featureBins, options, parallel, histogramBudgetBytes);
+            _grower = new TreeGrower(_trainBins, featureBins, options, parallel, histogramBudgetBytes, sparseThreshold);
             if (options.RowSubsample < 1)
             {
                 var sampled = RowSampler.CountOf(train.RowCount, options.RowSubsample);

@@ -336,6 +336,37 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
+    public void Fit_SparseFeatures_SameModelAsColumnStorage()
+    {
+        var (train, test) = Split(SparseBinary(3000, seed: 26));
+        var options = Options(trees: 30, leaves: 16, featureSubsample: 0.8, rowSubsample: 0.9);
+        var sparse = new GbdtTrainer(options).Fit(train, null);
+        var dense = new GbdtTrainer(options) { SparseThreshold = 2 }.Fit(train, null);
+
+        var sparseProbabilities = GbdtTestData.PredictAll(sparse, test.Features);
+        var denseProbabilities = GbdtTestData.PredictAll(dense, test.Features);
+        // The common bin is a difference rather than a sum, so the last bits may differ, not the trees.
+        Assert.Equal(dense.Nodes.ToArray().Select(node => (node.Feature, node.Threshold)), sparse.Nodes.ToArray().Select(node => (node.Feature, node.Threshold)));
+        for (var i = 0; i < denseProbabilities.Length; i++)
+        {
+            Assert.Equal(denseProbabilities[i], sparseProbabilities[i], 4);
+        }
+
+        Assert.True(ClassificationMetrics.Compute(test.Labels, sparseProbabilities, 2).Accuracy > 0.9);
+    }
+
+    [Fact]
+    public void Fit_SparseFeaturesDifferentThreadCounts_IdenticalModel()
+    {
+        var data = SparseBinary(3000, seed: 27);
+
+        var one = ToBytes(new GbdtTrainer(Options(trees: 10, leaves: 16, threads: 1)).Fit(data, null));
+        var three = ToBytes(new GbdtTrainer(Options(trees: 10, leaves: 16, threads: 3)).Fit(data, null));
+
+        Assert.Equal(one, three);
+    }
+
+    [Fact]
     public void Fit_EarlyStopping_StopsAndKeepsTheBestRound()
     {
         // Noisy labels and a high learning rate: validation loss soon rises.
@@ -518,6 +549,33 @@ public sealed class GbdtTrainerTests
     {
         var cut = data.RowCount * 4 / 5;
         return (data.SelectRows([.. Enumerable.Range(0, cut)]), data.SelectRows([.. Enumerable.Range(cut, data.RowCount - cut)]));
+    }
+
+    /// <summary>Like hashed text: 200 columns of which each row sets about 8, with weights; some dense columns too.</summary>
+    private static LabeledData SparseBinary(int rows, int seed)
+    {
+        const int sparseColumns = 200;
+        var random = new Random(seed);
+        var matrix = new FeatureMatrix(rows, sparseColumns + 2);
+        var labels = new float[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            var score = 0.0;
+            for (var k = 0; k < 8; k++)
+            {
+                var column = random.Next(sparseColumns);
+                var weight = (float)(0.5 + random.NextDouble());
+                matrix[r, column] = weight;
+                score += column < 20 ? weight : column < 40 ? -weight : 0;
+            }
+
+            matrix[r, sparseColumns] = (float)random.NextDouble();
+            matrix[r, sparseColumns + 1] = random.NextDouble() < 0.1 ? float.NaN : (float)random.NextDouble();
+            score += matrix[r, sparseColumns] - 0.5;
+            labels[r] = score > 0 ? 1 : 0;
+        }
+
+        return new LabeledData(matrix, labels, ModelTask.Binary, 2);
     }
 
     private static LabeledData NoisyBinary(int rows, int seed)

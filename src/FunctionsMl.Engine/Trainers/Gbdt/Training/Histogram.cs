@@ -70,6 +70,8 @@ internal sealed class HistogramPool
 
     public int Capacity { get; }
 
+    public HistogramLayout Layout => _layout;
+
     public Histogram? TryRent()
     {
         if (_free.TryPop(out var histogram))

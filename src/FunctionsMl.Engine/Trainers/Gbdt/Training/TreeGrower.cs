@@ -46,8 +46,17 @@ internal sealed class TreeGrower
     private readonly GradientPair[] _ordered;
     private readonly Leaf[] _leaves;
     private readonly List<GrownNode> _nodes = [];
+    private readonly SparseRows? _sparse;
+
+    /// <summary>Per feature (indexed by feature, not by slot), the best split of the pass's first and second leaf.</summary>
     private readonly SplitCandidate[] _firstBest;
     private readonly SplitCandidate[] _secondBest;
+
+    /// <summary>The tree's features in column storage, then those in <see cref="_sparse"/>; counts below.</summary>
+    private readonly int[] _denseFeatures;
+    private readonly int[] _sparseFeatures;
+    private int _denseCount;
+    private int _sparseCount;
 
     // The tree being grown and the histogram pass in flight; fields so the pass delegate allocates nothing.
     private GradientPair[] _gradients = [];
@@ -64,7 +73,7 @@ internal sealed class TreeGrower
     private int _partitionEnd;
     private int _activeBins;
 
-    public TreeGrower(BinnedMatrix bins, FeatureBins[] featureBins, GbdtOptions options, ParallelOptions parallel, long histogramBudgetBytes)
+    public TreeGrower(BinnedMatrix bins, FeatureBins[] featureBins, GbdtOptions options, ParallelOptions parallel, long histogramBudgetBytes, double sparseThreshold)
     {
         _bins = bins;
         _featureBins = featureBins;
@@ -89,6 +98,9 @@ internal sealed class TreeGrower
 
         _firstBest = new SplitCandidate[featureBins.Length];
         _secondBest = new SplitCandidate[featureBins.Length];
+        _denseFeatures = new int[featureBins.Length];
+        _sparseFeatures = new int[featureBins.Length];
+        _sparse = SparseRows.Create(bins, featureBins, _pool.Layout, sparseThreshold, parallel);
     }
 
     public int LeafCount => _leafCount;
@@ -104,9 +116,18 @@ internal sealed class TreeGrower
         _gradients = gradients;
         _features = features;
         _activeBins = 0;
+        _denseCount = _sparseCount = 0;
         foreach (var feature in features)
         {
             _activeBins += _featureBins[feature].BinCount;
+            if (_sparse?.IsSparse[feature] == true)
+            {
+                _sparseFeatures[_sparseCount++] = feature;
+            }
+            else
+            {
+                _denseFeatures[_denseCount++] = feature;
+            }
         }
 
         _nodes.Clear();
@@ -349,16 +370,18 @@ internal sealed class TreeGrower
             cells += second!.Count;
         }
 
-        cells *= _features.Length;
+        // Dense features read every row; the sparse ones together read a few entries per row.
+        cells *= _denseCount + (_sparseCount > 0 ? 4 : 0);
         // The split search reads each bin a few times per leaf evaluated.
         var work = cells + (_activeBins * (second is null ? 4L : 8L));
+        var tasks = _denseCount + (_sparseCount > 0 ? 1 : 0);
         if (_parallel.MaxDegreeOfParallelism > 1 && work >= ParallelWorkThreshold)
         {
-            Parallel.For(0, _features.Length, _parallel, _featurePass);
+            Parallel.For(0, tasks, _parallel, _featurePass);
         }
         else
         {
-            for (var i = 0; i < _features.Length; i++)
+            for (var i = 0; i < tasks; i++)
             {
                 FeaturePass(i);
             }
@@ -380,11 +403,11 @@ internal sealed class TreeGrower
         var best = SplitCandidate.None;
         if (evaluated)
         {
-            for (var i = 0; i < _features.Length; i++)
+            foreach (var feature in _features)
             {
-                if (perFeature[i].IsBetterThan(best))
+                if (perFeature[feature].IsBetterThan(best))
                 {
-                    best = perFeature[i];
+                    best = perFeature[feature];
                 }
             }
         }
@@ -392,10 +415,26 @@ internal sealed class TreeGrower
         return best;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FeaturePass(int featureSlot)
+    /// <summary>Task 0 is every sparse feature when there are any (the longest task, so it starts first); the rest are one dense feature each.</summary>
+    private void FeaturePass(int task)
     {
-        var feature = _features[featureSlot];
+        if (_sparseCount > 0)
+        {
+            if (task == 0)
+            {
+                SparsePass();
+                return;
+            }
+
+            task--;
+        }
+
+        DensePass(_denseFeatures[task]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DensePass(int feature)
+    {
         var first = _first!;
         var firstBins = first.Histogram is null ? default : first.Histogram.Feature(feature);
         if (_buildFirst)
@@ -403,7 +442,44 @@ internal sealed class TreeGrower
             BuildFeature(firstBins, feature, first);
         }
 
-        _firstBest[featureSlot] = first.Histogram is not null && CanSplit(first)
+        FinishFeature(feature, firstBins, sparse: false);
+    }
+
+    /// <summary>Sums the sparse features' stored entries for the leaves being built, then completes each feature.</summary>
+    private void SparsePass()
+    {
+        var first = _first!;
+        if (_buildFirst)
+        {
+            BuildSparse(first);
+        }
+
+        if (_buildSecond)
+        {
+            BuildSparse(_second!);
+        }
+
+        for (var i = 0; i < _sparseCount; i++)
+        {
+            var feature = _sparseFeatures[i];
+            var firstBins = first.Histogram is null ? default : first.Histogram.Feature(feature);
+            if (_buildFirst)
+            {
+                FillCommonBin(firstBins, feature, first.Sums);
+            }
+
+            FinishFeature(feature, firstBins, sparse: true);
+        }
+    }
+
+    /// <summary>
+    /// With the first leaf's histogram of <paramref name="feature"/> complete: finds its best split, then
+    /// derives (by subtraction) or completes the second leaf's histogram and finds that one's best split.
+    /// </summary>
+    private void FinishFeature(int feature, Span<HistogramBin> firstBins, bool sparse)
+    {
+        var first = _first!;
+        _firstBest[feature] = first.Histogram is not null && CanSplit(first)
             ? _finder.Best(firstBins, feature, first.Sums)
             : SplitCandidate.None;
 
@@ -418,12 +494,77 @@ internal sealed class TreeGrower
         {
             Subtract(secondBins, firstBins);
         }
+        else if (_buildSecond && sparse)
+        {
+            FillCommonBin(secondBins, feature, second.Sums);
+        }
         else if (_buildSecond)
         {
             BuildFeature(secondBins, feature, second);
         }
 
-        _secondBest[featureSlot] = _finder.Best(secondBins, feature, second.Sums);
+        _secondBest[feature] = _finder.Best(secondBins, feature, second.Sums);
+    }
+
+    /// <summary>Adds the leaf's rows' stored sparse entries; the features' common bins are left for <see cref="FillCommonBin"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void BuildSparse(Leaf leaf)
+    {
+        var histogram = leaf.Histogram!;
+        for (var i = 0; i < _sparseCount; i++)
+        {
+            histogram.Feature(_sparseFeatures[i]).Clear();
+        }
+
+        var identity = _identityRows && leaf.Count == _bins.RowCount;
+        var sparse = _sparse!;
+        fixed (HistogramBin* bins = histogram.Bins)
+        fixed (int* rowStarts = sparse.RowStarts)
+        fixed (int* entries = sparse.Entries)
+        fixed (int* indices = _indices)
+        fixed (GradientPair* all = _gradients)
+        fixed (GradientPair* ordered = _ordered)
+        {
+            var rows = indices + leaf.Start;
+            var gradients = identity ? all : ordered + leaf.Start;
+            for (var i = 0; i < leaf.Count; i++)
+            {
+                var row = identity ? i : rows[i];
+                var end = rowStarts[row + 1];
+                for (var e = rowStarts[row]; e < end; e++)
+                {
+                    var entry = bins + entries[e];
+                    if (Avx.IsSupported)
+                    {
+                        Avx.Store((double*)entry, Avx.Add(Avx.LoadVector256((double*)entry), Avx.ConvertToVector256Double(Sse.LoadVector128((float*)(gradients + i)))));
+                    }
+                    else
+                    {
+                        entry->Gradient += gradients[i].Gradient;
+                        entry->Hessian += gradients[i].Hessian;
+                        entry->Count += gradients[i].Count;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The common bin of a sparse feature holds whatever of the leaf its other bins do not.</summary>
+    private void FillCommonBin(Span<HistogramBin> bins, int feature, in GradientSums leaf)
+    {
+        var common = _sparse!.CommonBins[feature];
+        double gradient = 0, hessian = 0, count = 0;
+        for (var b = 0; b < bins.Length; b++)
+        {
+            if (b != common)
+            {
+                gradient += bins[b].Gradient;
+                hessian += bins[b].Hessian;
+                count += bins[b].Count;
+            }
+        }
+
+        bins[common] = new HistogramBin { Gradient = leaf.Gradient - gradient, Hessian = leaf.Hessian - hessian, Count = leaf.Count - count };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
