@@ -19,6 +19,10 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
 
     private const int ProgressEveryRounds = 10;
 
+    /// <summary>
+    /// Random streams per purpose: round r's row sample and tree t's features each get their own seeded
+    /// stream, so a model does not depend on the order of draws, and changing one option does not shift the other.
+    /// </summary>
     private const long StreamRows = 1L << 40;
     private const long StreamFeatures = 2L << 40;
 
