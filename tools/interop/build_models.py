@@ -358,7 +358,7 @@ def build_xgboost():
     write_case("onnx", "xgb_multiclass_v5", model, ".onnx", {
         "rows": len(rows), "inputs": {"X": tensor_json(rows)}, "features": floats(rows),
         "outputs": {"label": tensor_json(names[clf.predict(rows)]), "probabilities": tensor_json(f32(proba))},
-        "served": served("multiclass", proba, names[clf.predict(rows)]), "classLabels": list(names)})
+        "served": served("multiclass", proba, names[clf.predict(rows)]), "classLabels": list(names), "task": "multiclass"})
 
     # Regression: native, and as TreeEnsembleRegressor v3 with *_as_tensor doubles.
     x, y = load_diabetes(return_X_y=True)
@@ -730,7 +730,7 @@ def build_ops():
         op_case(f"ml_tree_regressor_modes_{agg.lower()}", [node("TreeEnsembleRegressor", ["X"], ["Y"], domain=ML, **attrs, **tw, n_targets=1, aggregate_function=agg, base_values=[0.25])],
                 {"X": (F, n2, t)}, {"Y": (F, [None, 1])}, {"Y": f32(exp).reshape(-1, 1)})
     cw = {"class_treeids": tw["target_treeids"], "class_nodeids": tw["target_nodeids"], "class_ids": [i % 2 for i in range(len(tw["target_ids"]))],
-          "class_weights": [w / 8 for w in tw["target_weights"]]}
+          "class_weights": [abs(w) / 32 for w in tw["target_weights"]]}  # scores stay in (0, 1), where PROBIT is defined
     scores = np.zeros((len(t), 2))
     for i in range(len(cw["class_ids"])):
         tree_id, nid = cw["class_treeids"][i], cw["class_nodeids"][i]
@@ -776,7 +776,7 @@ def build_ops():
     def tree0(r):
         if r[0] in (1.0, 2.0):  # node 0 MEMBER {1, 2}: true -> node 1
             return 1.0 if (r[1] in (3.0, 1.0) or np.isnan(r[1])) else -2.0  # node 1 MEMBER {3, 1}, NaN tracks true: leaf 0 / leaf 1
-        return -2.0  # false -> leaf 1
+        return 0.5  # false -> leaf 2
 
     def tree1(r):
         return 0.5 if (r[0] != 2.0 or np.isnan(r[0])) else 4.0  # node 2 NEQ 2: true -> leaf 2, false -> leaf 3; NaN != 2 is true

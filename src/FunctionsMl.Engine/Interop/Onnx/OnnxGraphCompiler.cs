@@ -185,15 +185,15 @@ internal sealed class OnnxGraphCompiler
             throw new ModelImportException($"{where}: only tensor inputs are supported (not {input.Type?.ValueCase.ToString() ?? "an untyped input"}).");
         }
 
-        if (!OnnxElementTypes.TryFrom(tensor.ElemType, out var type) || type is OnnxElementType.String or OnnxElementType.Bool)
+        if (!OnnxElementTypes.TryFrom(tensor.ElemType, out var type) || type is OnnxElementType.String)
         {
-            throw new ModelImportException($"{where}: input element type {OnnxElementTypes.Name(tensor.ElemType)} is not supported; inputs must be float, double or integer tensors.");
+            throw new ModelImportException($"{where}: input element type {OnnxElementTypes.Name(tensor.ElemType)} is not supported; inputs must be float, double, integer or boolean tensors.");
         }
 
         var dims = tensor.Shape?.Dim;
-        if (dims is null || dims.Count is < 1 or > 2)
+        if (dims is null || dims.Count is < 1 or > Kernels.Broadcast.MaxRank)
         {
-            throw new ModelImportException($"{where}: the input must have shape [N] or [N, F] (a row count, then a fixed number of features); it has {(dims is null ? "no shape" : $"rank {dims.Count}")}.");
+            throw new ModelImportException($"{where}: the input must have shape [N] or [N, F, ...] (a row count, then fixed sizes); it has {(dims is null ? "no shape" : $"rank {dims.Count}")}.");
         }
 
         var first = dims[0];
@@ -203,14 +203,14 @@ internal sealed class OnnxGraphCompiler
         }
 
         var shape = new List<Dim> { Dim.Rows() };
-        if (dims.Count == 2)
+        foreach (var dim in dims.Skip(1))
         {
-            if (!dims[1].HasDimValue || dims[1].DimValue < 1)
+            if (!dim.HasDimValue || dim.DimValue < 1)
             {
-                throw new ModelImportException($"{where}: the second dimension (the number of features) must be a fixed size; it is '{(dims[1].HasDimParam ? dims[1].DimParam : "unset")}'.");
+                throw new ModelImportException($"{where}: every dimension after the row count must be a fixed size; one is '{(dim.HasDimParam ? dim.DimParam : "unset")}'.");
             }
 
-            shape.Add(Dim.Fixed(dims[1].DimValue));
+            shape.Add(Dim.Fixed(dim.DimValue));
         }
 
         return (type, new TensorShape([.. shape]));

@@ -183,7 +183,7 @@ internal sealed class OnnxPredictor : IPredictor
         }
     }
 
-    /// <summary>Splits each row's features over the graph inputs; integer inputs take the value truncated (missing as 0).</summary>
+    /// <summary>Splits each row's features over the graph inputs; integer inputs take the value truncated (missing as 0), boolean ones true for non-zero.</summary>
     private void WriteInputs(OnnxWorkspace workspace, ReadOnlySpan<float> features, int rows)
     {
         foreach (var (value, offset, width) in _inputs)
@@ -209,6 +209,13 @@ internal sealed class OnnxPredictor : IPredictor
                         for (var i = 0; i < width; i++)
                         {
                             l[start + i] = float.IsNaN(source[i]) ? 0 : (long)source[i];
+                        }
+
+                        break;
+                    case bool[] b:
+                        for (var i = 0; i < width; i++)
+                        {
+                            b[start + i] = source[i] != 0 && !float.IsNaN(source[i]);
                         }
 
                         break;

@@ -69,7 +69,7 @@ internal readonly struct NegOp<T> : IUnaryOp<T> where T : INumber<T>
 
 internal readonly struct ReluOp<T> : IUnaryOp<T> where T : INumber<T>
 {
-    public static T Apply(T x) => x > T.Zero ? x : T.Zero;
+    public static T Apply(T x) => x > T.Zero || T.IsNaN(x) ? x : T.Zero;
 }
 
 internal readonly struct NotOp : IUnaryOp<bool>
