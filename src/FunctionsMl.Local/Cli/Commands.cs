@@ -8,6 +8,7 @@ internal static class Commands
         new ServeCommand(),
         new PredictCommand(),
         new ModelsCommand(),
+        new RegisterCommand(),
         new KeyCommand(),
     ];
 }
