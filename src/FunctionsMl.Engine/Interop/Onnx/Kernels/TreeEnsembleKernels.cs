@@ -15,7 +15,8 @@ internal sealed class TreeScorer(DecisionForest forest, TreeAggregate aggregate,
 {
     public DecisionForest Forest { get; } = forest;
 
-    public void Score(ReadOnlySpan<double> row, Span<double> scores)
+    public void Score<T>(ReadOnlySpan<T> row, Span<double> scores)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         switch (aggregate)
         {
@@ -74,9 +75,17 @@ internal sealed class TreeEnsembleClassifierKernel(
         var x = workspace.Buffers[input.Slot];
         for (var row = 0; row < rows; row++)
         {
-            RowReader.Read(x, row, _width, features);
             scores.Clear();
-            scorer.Score(features, scores[.._targets]);
+            if (x is float[] floats)
+            {
+                scorer.Score<float>(floats.AsSpan(row * _width, _width), scores[.._targets]);
+            }
+            else
+            {
+                RowReader.Read(x, row, _width, features);
+                scorer.Score<double>(features, scores[.._targets]);
+            }
+
             for (var c = 0; c < _columns; c++)
             {
                 scores[c] += baseValues.Length == 0 ? 0 : baseValues.Length == 1 ? baseValues[0] : c < baseValues.Length ? baseValues[c] : 0;
@@ -140,8 +149,16 @@ internal sealed class TreeEnsembleRegressorKernel(OnnxValue input, OnnxValue out
         var y = workspace.Buffers[output.Slot];
         for (var row = 0; row < rows; row++)
         {
-            RowReader.Read(x, row, _width, features);
-            scorer.Score(features, scores);
+            if (x is float[] floats)
+            {
+                scorer.Score<float>(floats.AsSpan(row * _width, _width), scores);
+            }
+            else
+            {
+                RowReader.Read(x, row, _width, features);
+                scorer.Score<double>(features, scores);
+            }
+
             for (var t = 0; t < _targets; t++)
             {
                 scores[t] += baseValues.Length == 0 ? 0 : baseValues.Length == 1 ? baseValues[0] : baseValues[t];
