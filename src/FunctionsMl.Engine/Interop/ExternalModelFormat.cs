@@ -63,8 +63,10 @@ public static class ExternalModelFormats
             return ExternalModelFormat.LightGbm;
         }
 
-        // An ONNX ModelProto starts with a protobuf field tag: ir_version (field 1, varint) as written by every exporter.
-        if (file.Length > 2 && file[0] == 0x08)
+        // An ONNX ModelProto starts with the tag of one of its fields, written in field order: ir_version (1) in
+        // practice, else producer_name (2), producer_version (3), domain (4), model_version (5), doc_string (6),
+        // graph (7), opset_import (8) or metadata_props (14).
+        if (file.Length > 2 && file[0] is 0x08 or 0x12 or 0x1a or 0x22 or 0x28 or 0x32 or 0x3a or 0x42 or 0x72)
         {
             return ExternalModelFormat.Onnx;
         }
