@@ -71,6 +71,8 @@ public static class ExternalModelFormats
             return ExternalModelFormat.Onnx;
         }
 
-        throw new ModelImportException("Cannot tell the model's format from its content; give the format (onnx, xgboost or lightgbm).");
+        throw new ModelImportException(
+            "Cannot tell the model's format from its content; give the format (onnx, xgboost or lightgbm). " +
+            "XGBoost models must be saved as JSON (save_model(\"model.json\")), LightGBM models as text (save_model(\"model.txt\")).");
     }
 }

@@ -162,6 +162,42 @@ public sealed class ServedModelTests
         }
     }
 
+    [Theory]
+    [InlineData("onnx", "gbdt_iris_softmax")]
+    [InlineData("onnx", "onehot_two_inputs")]
+    [InlineData("xgboost", "xgb_multiclass")]
+    public void Predict_ManyThreadsAtOnce_GiveTheSerialResults(string folder, string name)
+    {
+        var test = InteropCase.Load(folder, name);
+        var model = Import(test);
+        var width = model.FeatureCount;
+        var outputs = model.OutputCount;
+        var serial = new float[test.Rows * outputs];
+        for (var r = 0; r < test.Rows; r++)
+        {
+            model.Predictor.Predict(test.Features.AsSpan(r * width, width), serial.AsSpan(r * outputs, outputs));
+        }
+
+        var mismatches = 0;
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            var output = new float[outputs];
+            for (var repeat = 0; repeat < 200; repeat++)
+            {
+                for (var r = 0; r < test.Rows; r++)
+                {
+                    model.Predictor.Predict(test.Features.AsSpan(r * width, width), output);
+                    if (!output.AsSpan().SequenceEqual(serial.AsSpan(r * outputs, outputs)))
+                    {
+                        Interlocked.Increment(ref mismatches);
+                    }
+                }
+            }
+        });
+
+        Assert.Equal(0, mismatches);
+    }
+
     internal static TrainedModel Import(InteropCase test) =>
         ExternalModelImporter.Import(test.Name.Replace('_', '-'), test.ModelBytes, null, new ExternalModelOptions { Task = test.Task, ClassLabels = test.ClassLabels }, Clock);
 
