@@ -383,6 +383,22 @@ def build_xgboost():
         "rows": len(rows), "inputs": {"X": tensor_json(rows)}, "features": floats(rows),
         "outputs": {"variable": tensor_json(f32(pred).reshape(-1, 1))}, "served": served("regression", value=pred)})
 
+    # Categorical splits (split_type 1): a category in the node's set goes right; missing follows default_left;
+    # negative, unseen and fractional categories as XGBoost itself treats them. The JSON holds a bare NaN literal.
+    n = 3000
+    colour = RNG.randint(0, 8, n).astype(np.float32)
+    size = f32(RNG.normal(size=n))
+    target = np.isin(colour, [1, 4, 6]) * 2.0 + size + RNG.normal(scale=0.2, size=n)
+    xc = np.stack([size, colour], axis=1)
+    xc[RNG.rand(n) < 0.05, 1] = np.nan
+    cat = xgboost.train({"tree_method": "hist", "max_depth": 3, "max_cat_to_onehot": 1, "seed": 0},
+                        xgboost.DMatrix(xc, label=target, feature_types=["q", "c"], enable_categorical=True), num_boost_round=6)
+    cat.feature_names = ["size", "colour"]
+    rows = np.vstack([xc[:40], f32([[0.1, -1], [0.2, 11], [0.3, 2.5], [0.4, np.nan], [0.5, 4]])])
+    pred = cat.predict(xgboost.DMatrix(rows, feature_types=["q", "c"], enable_categorical=True, feature_names=["size", "colour"]))
+    write_case("xgboost", "xgb_categorical", bytes(cat.save_raw("json")), ".json", {
+        "rows": len(rows), "features": floats(rows), "featureNames": ["size", "colour"], "served": served("regression", value=pred)})
+
     # Poisson (exp link, log base score) and DART (weight_drop).
     xp = f32(RNG.rand(300, 4))
     yp = RNG.poisson(np.exp(1 + xp[:, 0] - xp[:, 1]))

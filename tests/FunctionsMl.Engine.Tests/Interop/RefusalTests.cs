@@ -30,7 +30,7 @@ public sealed class RefusalTests
     }
 
     [Fact]
-    public void Import_XGBoostCategoricalSplit_IsRefused()
+    public void Import_XGBoostCategoricalSplitWithoutCategories_IsRefused()
     {
         var json = Encoding.UTF8.GetString(InteropCase.Load("xgboost", "xgb_regression").ModelBytes);
         var at = json.IndexOf("\"split_type\":[0", StringComparison.Ordinal);
@@ -39,7 +39,7 @@ public sealed class RefusalTests
 
         var error = Assert.Throws<ModelImportException>(() => Import(json, null));
 
-        Assert.Contains("categorical splits", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has no categories", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,7 +9,9 @@ namespace FunctionsMl.Engine.Interop.XGBoost;
 /// into a forest with XGBoost's own conventions: a row goes left when <c>x &lt; split_condition</c>, a missing value
 /// follows <c>default_left</c>, a leaf's value is its <c>split_conditions</c> entry, <c>base_score</c> is stored in
 /// the objective's output space and turned into a margin (logit for logistic objectives, log for exp-link ones),
-/// and tree <c>i</c> adds to output group <c>tree_info[i]</c>.
+/// and tree <c>i</c> adds to output group <c>tree_info[i]</c>. A categorical split (split_type 1) sends a category in
+/// its set right and every other value, negative or unseen, left; a missing value follows <c>default_left</c>
+/// (as XGBoost 1.7 predicts). XGBoost writes NaN and infinities as bare literals, which are read as such.
 /// </summary>
 internal sealed class XGBoostJsonModel
 {
@@ -76,7 +78,7 @@ internal sealed class XGBoostJsonModel
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(NonFiniteLiterals.Replace(json.Span), new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException ex)
         {
@@ -181,7 +183,7 @@ internal sealed class XGBoostJsonModel
         var left = Ints(tree, "left_children", path);
         var right = Ints(tree, "right_children", path);
         var features = Ints(tree, "split_indices", path);
-        var conditions = Property(tree, "split_conditions", path).EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var conditions = Property(tree, "split_conditions", path).EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble()).ToArray();
         var defaultLeft = Property(tree, "default_left", path).EnumerateArray()
             .Select(e => e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : e.GetInt32() != 0).ToArray();
         var count = left.Length;
@@ -190,10 +192,15 @@ internal sealed class XGBoostJsonModel
             throw new ModelImportException($"{path}: the node arrays have different lengths (or none).");
         }
 
-        if (tree.TryGetProperty("split_type", out var splitTypes) && splitTypes.EnumerateArray().Any(e => e.GetInt32() != 0))
+        var categorical = tree.TryGetProperty("split_type", out var splitTypes)
+            ? splitTypes.EnumerateArray().Select(e => e.GetInt32()).ToArray()
+            : new int[count];
+        if (categorical.Length != count || categorical.Any(t => t is not (0 or 1)))
         {
-            throw new ModelImportException($"{path}.split_type: categorical splits are not supported; train with numeric (one-hot or ordinal) features.");
+            throw new ModelImportException($"{path}.split_type must hold 0 (numeric) or 1 (categorical) for each node.");
         }
+
+        var categories = Categories(tree, path);
 
         // Deleted nodes may be reused by pruning, so ids do not follow tree order: walk from the root.
         var handles = new int[count];
@@ -222,8 +229,18 @@ internal sealed class XGBoostJsonModel
                 throw new ModelImportException($"{path}: node {id} has children {left[id]} and {right[id]}; the tree has {count} nodes.");
             }
 
-            // x < split_condition goes left; the condition is a float in XGBoost, so compare against that float.
-            handles[id] = builder.AddSplit(features[id], SplitRule.Less, (float)conditions[id], missingToTrue: defaultLeft[id]);
+            if (categorical[id] == 1)
+            {
+                // A category in the node's set goes right, any other (negative or unseen included) left.
+                var set = categories.TryGetValue(id, out var values) ? values : throw new ModelImportException($"{path}: categorical node {id} has no categories.");
+                handles[id] = builder.AddSplit(features[id], SplitRule.Member, 0, missingToTrue: !defaultLeft[id], new CategorySet(set));
+            }
+            else
+            {
+                // x < split_condition goes left; the condition is a float in XGBoost, so compare against that float.
+                handles[id] = builder.AddSplit(features[id], SplitRule.Less, (float)conditions[id], missingToTrue: defaultLeft[id]);
+            }
+
             stack.Push(right[id]);
             stack.Push(left[id]);
         }
@@ -232,11 +249,49 @@ internal sealed class XGBoostJsonModel
         {
             if (left[id] != -1)
             {
-                builder.SetChildren(handles[id], handles[left[id]], handles[right[id]]);
+                if (categorical[id] == 1)
+                {
+                    builder.SetChildren(handles[id], handles[right[id]], handles[left[id]]);
+                }
+                else
+                {
+                    builder.SetChildren(handles[id], handles[left[id]], handles[right[id]]);
+                }
             }
         }
 
         return handles[0];
+    }
+
+    /// <summary>The category set of each categorical node: categories[segments[i] .. + sizes[i]] belong to node categories_nodes[i].</summary>
+    private static Dictionary<int, int[]> Categories(JsonElement tree, string path)
+    {
+        var result = new Dictionary<int, int[]>();
+        if (!tree.TryGetProperty("categories_nodes", out var nodesElement))
+        {
+            return result;
+        }
+
+        var nodes = nodesElement.EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var segments = Ints(tree, "categories_segments", path);
+        var sizes = Ints(tree, "categories_sizes", path);
+        var values = Ints(tree, "categories", path);
+        if (segments.Length != nodes.Length || sizes.Length != nodes.Length)
+        {
+            throw new ModelImportException($"{path}: categories_nodes, categories_segments and categories_sizes differ in length.");
+        }
+
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            if (segments[i] < 0 || sizes[i] < 0 || segments[i] + sizes[i] > values.Length)
+            {
+                throw new ModelImportException($"{path}: the categories of node {nodes[i]} lie outside 'categories'.");
+            }
+
+            result[nodes[i]] = values[segments[i]..(segments[i] + sizes[i])];
+        }
+
+        return result;
     }
 
     private static double ParseBaseScore(JsonElement element)
