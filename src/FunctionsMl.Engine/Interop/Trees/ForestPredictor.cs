@@ -176,8 +176,9 @@ internal abstract class ForestPredictor : IPredictor
 
         if (Task == ModelTask.Binary && margins.Length == 1)
         {
-            output[0] = (float)(1 - margins[0]);
+            // 1 - p from the float p, as XGBoost's and LightGBM's predict_proba compute it.
             output[1] = (float)margins[0];
+            output[0] = 1f - output[1];
             return;
         }
 
