@@ -103,16 +103,6 @@ internal readonly struct PowOp<T> : IBinaryOp<T, T> where T : IFloatingPointIeee
     public static T Apply(T a, T b) => T.Pow(a, b);
 }
 
-internal readonly struct MaxOp<T> : IBinaryOp<T, T> where T : INumber<T>
-{
-    public static T Apply(T a, T b) => T.IsNaN(a) || T.IsNaN(b) ? a + b : T.Max(a, b);
-}
-
-internal readonly struct MinOp<T> : IBinaryOp<T, T> where T : INumber<T>
-{
-    public static T Apply(T a, T b) => T.IsNaN(a) || T.IsNaN(b) ? a + b : T.Min(a, b);
-}
-
 internal readonly struct GreaterOp<T> : IBinaryOp<T, bool> where T : INumber<T>
 {
     public static bool Apply(T a, T b) => a > b;

@@ -536,8 +536,6 @@ internal static class CoreOperators
             "Sub" => new BinaryKernel<T, T, SubOp<T>>(a, b, output, broadcast),
             "Mul" => new BinaryKernel<T, T, MulOp<T>>(a, b, output, broadcast),
             "Div" => new BinaryKernel<T, T, DivOp<T>>(a, b, output, broadcast),
-            "Max" => new BinaryKernel<T, T, MaxOp<T>>(a, b, output, broadcast),
-            "Min" => new BinaryKernel<T, T, MinOp<T>>(a, b, output, broadcast),
             "Greater" => new BinaryKernel<T, bool, GreaterOp<T>>(a, b, output, broadcast),
             "Less" => new BinaryKernel<T, bool, LessOp<T>>(a, b, output, broadcast),
             "GreaterOrEqual" => new BinaryKernel<T, bool, GreaterOrEqualOp<T>>(a, b, output, broadcast),
