@@ -9,6 +9,7 @@ internal static class Commands
         new TrainCommand(), new RetrainCommand(),
         new PredictCommand(),
         new ModelsCommand(),
+        new RegisterCommand(),
         new KeyCommand(),
     ];
 }

@@ -35,6 +35,7 @@ public static class FunctionsMlApi
         ArgumentNullException.ThrowIfNull(endpoints);
         MapPrediction(endpoints.MapGroup(string.Empty).WithTags("Predictions"));
         MapManagement(endpoints.MapGroup(string.Empty).WithTags("Models").RequireManagementKey());
+        ExternalModelsEndpoint.Map(endpoints.MapGroup(string.Empty).WithTags("Models").RequireManagementKey());
         MapInferenceProtocol(endpoints.MapGroup(string.Empty).WithTags("Open Inference Protocol v2").ExcludeFromDescription());
         return endpoints;
     }
