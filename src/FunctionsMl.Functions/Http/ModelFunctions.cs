@@ -1,4 +1,5 @@
 using FunctionsMl.Serving.Http;
+using FunctionsMl.Serving.Registry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
@@ -8,7 +9,7 @@ namespace FunctionsMl.Functions.Http;
 /// The management API: models, versions, alias changes (promotion and rollback) and their audit trail.
 /// Function-level keys, like predictions: the local host's management key plays this part there.
 /// </summary>
-public sealed class ModelFunctions(ModelsHandler handler)
+public sealed class ModelFunctions(ModelsHandler handler, ModelRegistry registry, TimeProvider timeProvider)
 {
     [Function(nameof(ListModels))]
     public Task<IResult> ListModels(
@@ -30,6 +31,14 @@ public sealed class ModelFunctions(ModelsHandler handler)
         string alias,
         CancellationToken cancellationToken) =>
         handler.SetAliasAsync(request, name, alias, cancellationToken);
+
+    /// <summary>Registers an ONNX, XGBoost or LightGBM file as the model's next version (bring your own model).</summary>
+    [Function(nameof(RegisterExternalModel))]
+    public Task<IResult> RegisterExternalModel(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "api/models/{name}/versions")] HttpRequest request,
+        string name,
+        CancellationToken cancellationToken) =>
+        ExternalModelsEndpoint.RegisterAsync(request, name, new ExternalModelRegistrar(registry, timeProvider), cancellationToken);
 
     [Function(nameof(GetAudit))]
     public Task<IResult> GetAudit(

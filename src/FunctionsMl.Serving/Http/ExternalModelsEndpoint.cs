@@ -17,7 +17,7 @@ namespace FunctionsMl.Serving.Http;
 /// </summary>
 public static class ExternalModelsEndpoint
 {
-    public const string Route = "/api/models/{name}/versions";
+    public const string Route = FunctionsMlApi.Routes.Versions;
 
     /// <summary>Model files larger than this are refused with 413.</summary>
     public const long MaxFileBytes = 256L * 1024 * 1024;

@@ -18,6 +18,7 @@ public static class FunctionsMlApi
         public const string Model = "/api/models/{name}";
         public const string Alias = "/api/models/{name}/aliases/{alias}";
         public const string Audit = "/api/models/{name}/audit";
+        public const string Versions = "/api/models/{name}/versions";
         public const string ServerMetadata = "/v2";
         public const string Live = "/v2/health/live";
         public const string Ready = "/v2/health/ready";

@@ -34,6 +34,7 @@ public sealed class HttpFunctionParityTests
         { "SetAlias", "name=iris;alias=staging", """{"version":"1","reason":"parity"}""", 200 },
         { "SetAlias", "name=iris;alias=staging", """{"version":"one"}""", 400 },
         { "GetAudit", "name=iris", null, 200 },
+        { "RegisterExternalModel", "name=iris", "not a model file", 400 },
         { "ServerMetadata", "", null, 200 },
         { "ServerLive", "", null, 200 },
         { "ServerReady", "", null, 200 },
