@@ -1,4 +1,5 @@
 using FunctionsMl.Serving.Registry;
+using FunctionsMl.Serving.Scoring;
 using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,7 @@ public static class FunctionsMlServiceCollectionExtensions
             sp.GetRequiredService<IObjectStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ModelRegistry>>()));
+        services.AddFunctionsMlScoring(configuration);
         return services;
     }
 }
