@@ -14,6 +14,7 @@ public static class LocalHost
         builder.Configuration.AddInMemoryCollection(commandLine.ToConfiguration());
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? DefaultUrl);
         builder.Services.AddFunctionsMl(builder.Configuration);
+        builder.Services.AddLocalScoringTriggers(builder.Configuration);
 
         var app = builder.Build();
         app.MapGet("/v2/health/live", () => Results.Ok(new { live = true }));

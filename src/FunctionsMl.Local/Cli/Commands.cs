@@ -6,5 +6,6 @@ internal static class Commands
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new ServeCommand(),
+        new ScoreCommand(), new EnqueueCommand(), new ResultsCommand(),
     ];
 }

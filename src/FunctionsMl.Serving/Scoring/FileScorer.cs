@@ -33,6 +33,10 @@ public enum FileScoringStatus
 /// <param name="Error">For <see cref="FileScoringStatus.Failed"/> and <see cref="FileScoringStatus.AlreadyFailed"/>.</param>
 public sealed record FileScoringResult(FileScoringStatus Status, string Input, ScoringSummary? Summary = null, ScoringErrorReport? Error = null);
 
+/// <summary>The outcome of <see cref="FileScorer.ScoreLocalFileAsync"/>.</summary>
+/// <param name="RejectedOutput">The rejected-rows file, or null when every row was scored.</param>
+public sealed record LocalScoringResult(string Model, string Version, string Output, string? RejectedOutput, ScoringCounts Counts, TimeSpan Elapsed);
+
 /// <summary>
 /// Scores files dropped at <c>incoming/&lt;model&gt;/&lt;path&gt;</c> with the model's production version: the one
 /// method behind the Azure blob trigger and the local watcher.
@@ -147,6 +151,51 @@ public sealed class FileScorer
 
             ScoringLog.InputReplaced(_logger, input.Path);
         }
+    }
+
+    /// <summary>
+    /// Scores a local file into another with the model's production version, outside the store's <c>incoming/</c>
+    /// and <c>scored/</c> folders (the CLI's <c>score</c> verb). Same formats and rules as <see cref="ScoreAsync"/>;
+    /// rejected rows go to <c>&lt;output&gt;.rejected.csv</c>. Each output file appears whole (written beside, then renamed).
+    /// </summary>
+    /// <exception cref="UnscorableFileException">The file cannot be scored at all; nothing was written.</exception>
+    /// <exception cref="FileNotFoundException">The input does not exist.</exception>
+    public async Task<LocalScoringResult> ScoreLocalFileAsync(string model, string inputFile, string outputFile, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputFile);
+        ArgumentNullException.ThrowIfNull(outputFile);
+        var started = Stopwatch.GetTimestamp();
+        var input = new IncomingFile(inputFile, Path.GetFileName(inputFile), model);
+        var format = FormatOf(input);
+        if (DataFormats.TryFromPath(outputFile, out var outputFormat) && outputFormat != format)
+        {
+            throw new UnscorableFileException(ScoringFailureKind.UnsupportedFormat, $"The output '{outputFile}' must have the input's format ({format}): scoring keeps the format.");
+        }
+
+        var served = await ResolveAsync(input, cancellationToken).ConfigureAwait(false);
+        var content = new FileStream(inputFile, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        using var rejects = new RejectedRows();
+        ScoringCounts counts;
+        using (var reader = OpenReader(content, format, served))
+        {
+            await using var pipeline = new ScoringPipeline(reader, format, served.Model, served.Version, rejects, _options);
+            pipeline.Start(cancellationToken);
+            await WriteLocalFileAsync(outputFile, new ScoredOutputStream(pipeline), cancellationToken).ConfigureAwait(false);
+            counts = pipeline.Counts;
+        }
+
+        var rejectedFile = outputFile + ScoringPaths.RejectedSuffix;
+        if (rejects.Rewind() is { } rejected)
+        {
+            await WriteLocalFileAsync(rejectedFile, rejected, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            File.Delete(rejectedFile);
+        }
+
+        return new LocalScoringResult(served.Name, served.Version, outputFile, counts.Rejected > 0 ? rejectedFile : null, counts, Stopwatch.GetElapsedTime(started));
     }
 
     /// <returns>The outcome, or null when the claim was lost part way (another scorer redoes the file).</returns>
@@ -295,6 +344,27 @@ public sealed class FileScorer
         {
             // Gone (another scorer of the same version removed it) or replaced (a new upload).
             return await _store.GetETagAsync(input.Path, cancellationToken).ConfigureAwait(false) is null;
+        }
+    }
+
+    private static async Task WriteLocalFileAsync(string file, Stream content, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(file);
+        var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():n}.tmp");
+        try
+        {
+            var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
+            await using (output.ConfigureAwait(false))
+            {
+                await content.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
         }
     }
 
