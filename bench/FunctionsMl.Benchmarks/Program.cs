@@ -7,5 +7,10 @@ if (args.Length > 0 && args[0] == "gbdt-train")
     return GbdtTrainCommand.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "score-file")
+{
+    return await ScoringFileCommand.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
