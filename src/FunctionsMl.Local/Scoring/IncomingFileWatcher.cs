@@ -12,7 +12,8 @@ namespace FunctionsMl.Local.Scoring;
 /// <remarks>
 /// The store is listed every <see cref="LocalTriggerOptions.IncomingPollInterval"/>, which works for any store; with
 /// the file-system store a <see cref="FileSystemWatcher"/> wakes the scan early. A file that fails on store errors is
-/// tried again on later scans, at most <see cref="LocalTriggerOptions.MaxFileAttempts"/> times per version.
+/// tried again on later scans, at most <see cref="LocalTriggerOptions.MaxFileAttempts"/> times per version. Each scan
+/// first moves files from the plain drop folder into the store and copies outcomes back to it (<see cref="DropFolder"/>).
 /// </remarks>
 internal sealed partial class IncomingFileWatcher(
     FileScorer scorer,
@@ -24,6 +25,7 @@ internal sealed partial class IncomingFileWatcher(
     private readonly LocalTriggerOptions _options = options.Value;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly ConcurrentDictionary<(string Path, string ETag), int> _failures = new();
+    private readonly DropFolder? _dropFolder = string.IsNullOrWhiteSpace(options.Value.DropFolder) ? null : new DropFolder(options.Value.DropFolder, store, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,7 +36,7 @@ internal sealed partial class IncomingFileWatcher(
         }
 
         using var watcher = CreateFileSystemWatcher();
-        LogWatching(logger, ScoringPaths.IncomingPrefix, _options.IncomingPollInterval, watcher is not null);
+        LogWatching(logger, ScoringPaths.IncomingPrefix, _options.IncomingPollInterval, watcher is not null, _dropFolder?.IncomingFolder ?? "off");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -57,6 +59,11 @@ internal sealed partial class IncomingFileWatcher(
     /// <summary>Scores every input currently listed; returns when all are handled.</summary>
     internal async Task ScanAsync(CancellationToken cancellationToken)
     {
+        if (_dropFolder is not null)
+        {
+            await _dropFolder.ImportAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var inputs = new List<StoredObjectInfo>();
         await foreach (var info in store.ListAsync(ScoringPaths.IncomingPrefix, cancellationToken).ConfigureAwait(false))
         {
@@ -71,7 +78,11 @@ internal sealed partial class IncomingFileWatcher(
         {
             try
             {
-                await scorer.ScoreAsync(info.Path, token).ConfigureAwait(false);
+                var result = await scorer.ScoreAsync(info.Path, token).ConfigureAwait(false);
+                if (_dropFolder is not null)
+                {
+                    await _dropFolder.ExportAsync(result, token).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
             {
@@ -129,8 +140,8 @@ internal sealed partial class IncomingFileWatcher(
         }
     }
 
-    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Scoring files dropped in {Prefix} (listed every {Interval}; file-system events: {Events})")]
-    private static partial void LogWatching(ILogger logger, string prefix, TimeSpan interval, bool events);
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Scoring files dropped in {Prefix} (listed every {Interval}; file-system events: {Events}; drop folder: {DropFolder})")]
+    private static partial void LogWatching(ILogger logger, string prefix, TimeSpan interval, bool events, string dropFolder);
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Scoring {Input} failed (attempt {Attempts}); trying again on the next scan")]
     private static partial void LogWillRetry(ILogger logger, string input, int attempts, Exception exception);

@@ -24,6 +24,15 @@ public sealed class LocalTriggerOptions
     /// <value>Default 5.</value>
     public int MaxFileAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// A plain folder mirroring the scoring containers (see <c>DropFolder</c>): files copied to
+    /// <c>&lt;folder&gt;/incoming/&lt;model&gt;/</c> are scored and their outcomes copied to <c>&lt;folder&gt;/scored/</c> and
+    /// <c>&lt;folder&gt;/failed/</c>. Relative to the working directory; inactive while <c>&lt;folder&gt;/incoming</c>
+    /// does not exist; empty turns it off.
+    /// </summary>
+    /// <value>Default <c>drop</c>.</value>
+    public string? DropFolder { get; set; } = "drop";
+
     /// <summary>Whether the <c>scoring-requests</c> queue is consumed, with results published on <c>scoring-results</c>.</summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool ProcessQueue { get; set; } = true;
