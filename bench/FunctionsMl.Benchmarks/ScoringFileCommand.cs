@@ -101,14 +101,16 @@ internal static class ScoringFileCommand
         {
             // The summary is the commit marker: without it the same upload is scored again.
             await store.DeleteAsync(ScoringPaths.Summary("bench/input.csv"), WriteCondition.None);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var stopwatch = Stopwatch.StartNew();
             var result = await scorer.ScoreAsync(Input);
             var seconds = stopwatch.Elapsed.TotalSeconds;
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             var summary = result.Summary ?? throw new InvalidOperationException($"Scoring did not complete: {result.Status} {result.Error?.Reason}");
             var output = await OutputSizeAsync(store, summary.Output);
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $$"""{"run": {{run}}, "rows": {{summary.Rows}}, "rejected": {{summary.Rejected}}, "seconds": {{seconds:F3}}, "rows_per_second": {{summary.Rows / seconds:F0}}, "output_mb": {{output / 1e6:F0}}, "peak_working_set_mb": {{Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0}}, "gc_heap_mb": {{GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0}}, "gen2_collections": {{GC.CollectionCount(2)}}}"""));
+                $$"""{"run": {{run}}, "rows": {{summary.Rows}}, "rejected": {{summary.Rejected}}, "seconds": {{seconds:F3}}, "rows_per_second": {{summary.Rows / seconds:F0}}, "cpu_seconds": {{cpuSeconds:F2}}, "output_mb": {{output / 1e6:F0}}, "peak_working_set_mb": {{Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0}}, "gc_heap_mb": {{GC.GetGCMemoryInfo().HeapSizeBytes / 1e6:F0}}, "gen2_collections": {{GC.CollectionCount(2)}}}"""));
         }
     }
 

@@ -11,7 +11,8 @@ namespace FunctionsMl.Serving.Scoring;
 
 /// <summary>
 /// Writes scored rows in the input's own format: each input record exactly as written, followed by the prediction
-/// columns. Everything that does not depend on the row (names, labels, the version) is encoded once, up front.
+/// columns. Everything that does not depend on the row (names, labels, the version) is encoded once, up front, and
+/// each row is written into one span reserved for its largest possible size.
 /// </summary>
 internal abstract class ScoredRowFormat
 {
@@ -19,8 +20,8 @@ internal abstract class ScoredRowFormat
     public const string ProbabilityPrefix = "probability_";
     public const string VersionColumn = "model_version";
 
-    /// <summary>Longest UTF-8 form of a float: "-1.17549435E-38" is 15 bytes.</summary>
-    private const int MaxFloatBytes = 32;
+    /// <summary>Room for one formatted float: the longest, "-1.17549435E-38", is 15 bytes.</summary>
+    protected const int MaxFloatBytes = 32;
 
     protected ScoredRowFormat(ModelManifest manifest)
     {
@@ -36,6 +37,9 @@ internal abstract class ScoredRowFormat
 
     protected string[] Labels { get; }
 
+    /// <summary>The most bytes a row adds to its record's text.</summary>
+    protected abstract int MaxAddedBytes { get; }
+
     public static ScoredRowFormat Create(DataFormat format, ModelManifest manifest, string version) => format switch
     {
         DataFormat.Csv => new CsvScoredRowFormat(manifest, version),
@@ -49,25 +53,25 @@ internal abstract class ScoredRowFormat
     /// <summary>Appends one scored row.</summary>
     /// <param name="record">The record as written (CSV: one line, quotes included; JSON lines: one object).</param>
     /// <param name="outputs">The model's outputs for the row.</param>
-    public abstract void WriteRow(ReadOnlySpan<char> record, ReadOnlySpan<float> outputs, IBufferWriter<byte> output);
-
-    protected static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    public void WriteRow(ReadOnlySpan<char> record, ReadOnlySpan<float> outputs, IBufferWriter<byte> output)
     {
-        bytes.CopyTo(output.GetSpan(bytes.Length));
-        output.Advance(bytes.Length);
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(record.Length) + MaxAddedBytes);
+        output.Advance(WriteRow(record, outputs, span));
     }
 
-    protected static void WriteText(IBufferWriter<byte> output, ReadOnlySpan<char> text)
+    /// <returns>The bytes written to <paramref name="span"/>, which has room for the largest row.</returns>
+    protected abstract int WriteRow(ReadOnlySpan<char> record, ReadOnlySpan<float> outputs, Span<byte> span);
+
+    protected static int Put(Span<byte> span, int position, ReadOnlySpan<byte> bytes)
     {
-        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
-        output.Advance(Encoding.UTF8.GetBytes(text, span));
+        bytes.CopyTo(span[position..]);
+        return position + bytes.Length;
     }
 
-    protected static void WriteFloat(IBufferWriter<byte> output, float value)
+    protected static int PutFloat(Span<byte> span, int position, float value)
     {
-        var span = output.GetSpan(MaxFloatBytes);
-        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
-        output.Advance(written);
+        value.TryFormat(span[position..], out var written, default, CultureInfo.InvariantCulture);
+        return position + written;
     }
 
     protected int PredictedClass(ReadOnlySpan<float> outputs) => ClassificationMetrics.ArgMax(outputs[..Labels.Length]);
@@ -84,7 +88,10 @@ internal sealed class CsvScoredRowFormat : ScoredRowFormat
     {
         _labelFields = [.. Labels.Select(label => Encoding.UTF8.GetBytes(CsvText.Field(label)))];
         _versionSuffix = Encoding.UTF8.GetBytes($",{CsvText.Field(version)}\r\n");
+        MaxAddedBytes = 1 + _labelFields.Select(l => l.Length).DefaultIfEmpty(0).Max() + ((Labels.Length + 1) * (1 + MaxFloatBytes)) + _versionSuffix.Length;
     }
+
+    protected override int MaxAddedBytes { get; }
 
     public override byte[] Header(IReadOnlyList<string> inputColumns)
     {
@@ -103,29 +110,29 @@ internal sealed class CsvScoredRowFormat : ScoredRowFormat
         return Encoding.UTF8.GetBytes(header.ToString());
     }
 
-    public override void WriteRow(ReadOnlySpan<char> record, ReadOnlySpan<float> outputs, IBufferWriter<byte> output)
+    protected override int WriteRow(ReadOnlySpan<char> record, ReadOnlySpan<float> outputs, Span<byte> span)
     {
-        WriteText(output, record);
-        Write(output, ","u8);
+        var position = Encoding.UTF8.GetBytes(record, span);
+        span[position++] = (byte)',';
         if (IsRegression)
         {
             // An empty field is the CSV reader's missing value; "NaN" would read back as text in other tools.
             if (float.IsFinite(outputs[0]))
             {
-                WriteFloat(output, outputs[0]);
+                position = PutFloat(span, position, outputs[0]);
             }
         }
         else
         {
-            Write(output, _labelFields[PredictedClass(outputs)]);
+            position = Put(span, position, _labelFields[PredictedClass(outputs)]);
             for (var c = 0; c < Labels.Length; c++)
             {
-                Write(output, ","u8);
-                WriteFloat(output, outputs[c]);
+                span[position++] = (byte)',';
+                position = PutFloat(span, position, outputs[c]);
             }
         }
 
-        Write(output, _versionSuffix);
+        return Put(span, position, _versionSuffix);
     }
 }
 
@@ -144,44 +151,41 @@ internal sealed class JsonLinesScoredRowFormat : ScoredRowFormat
         _labelValues = [.. Labels.Select(JsonString)];
         _probabilityKeys = [.. Labels.Select(label => Key(ProbabilityPrefix + label))];
         _versionSuffix = [.. Key(VersionColumn), .. JsonString(version), .. "}\n"u8];
+        MaxAddedBytes = 1 + _predictionKey.Length + _labelValues.Select(l => l.Length).DefaultIfEmpty(MaxFloatBytes).Max()
+            + _probabilityKeys.Sum(k => k.Length + MaxFloatBytes) + _versionSuffix.Length;
     }
+
+    protected override int MaxAddedBytes { get; }
 
     public override byte[] Header(IReadOnlyList<string> inputColumns) => [];
 
-    public override void WriteRow(ReadOnlySpan<char> record, ReadOnlySpan<float> outputs, IBufferWriter<byte> output)
+    protected override int WriteRow(ReadOnlySpan<char> record, ReadOnlySpan<float> outputs, Span<byte> span)
     {
         // The reader accepted the line as one object, so its last non-blank character is the closing brace.
         var end = record.TrimEnd(" \t\r").Length - 1;
         var body = record[..end].TrimEnd(" \t\r\n");
-        WriteText(output, body);
+        var position = Encoding.UTF8.GetBytes(body, span);
         if (body.Length > 0 && body[^1] != '{')
         {
-            Write(output, ","u8);
+            span[position++] = (byte)',';
         }
 
-        Write(output, _predictionKey);
+        position = Put(span, position, _predictionKey);
         if (IsRegression)
         {
-            if (float.IsFinite(outputs[0]))
-            {
-                WriteFloat(output, outputs[0]);
-            }
-            else
-            {
-                Write(output, "null"u8);
-            }
+            position = float.IsFinite(outputs[0]) ? PutFloat(span, position, outputs[0]) : Put(span, position, "null"u8);
         }
         else
         {
-            Write(output, _labelValues[PredictedClass(outputs)]);
+            position = Put(span, position, _labelValues[PredictedClass(outputs)]);
             for (var c = 0; c < Labels.Length; c++)
             {
-                Write(output, _probabilityKeys[c]);
-                WriteFloat(output, outputs[c]);
+                position = Put(span, position, _probabilityKeys[c]);
+                position = PutFloat(span, position, outputs[c]);
             }
         }
 
-        Write(output, _versionSuffix);
+        return Put(span, position, _versionSuffix);
     }
 
     /// <summary>The key with its quotes and colon, preceded by a comma unless it is the first output field.</summary>

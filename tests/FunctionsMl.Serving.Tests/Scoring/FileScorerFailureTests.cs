@@ -65,9 +65,10 @@ public sealed class FileScorerFailureTests
     public async Task Lease_HeldLongerThanItsDuration_IsRenewedAndNotTakenOver()
     {
         var store = new InMemoryObjectStore();
-        await using var lease = await FileLease.TryAcquireAsync(store, TimeProvider.System, "scored/iris/batch.csv.lease.json", "\"e1\"", TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        await using var lease = await FileLease.TryAcquireAsync(store, TimeProvider.System, "scored/iris/batch.csv.lease.json", "\"e1\"", TimeSpan.FromSeconds(1.5), CancellationToken.None);
 
-        await Task.Delay(TimeSpan.FromMilliseconds(900));
+        // Renewals come every 0.5 s; only a stall of a whole 1.5 s would let the claim lapse.
+        await Task.Delay(TimeSpan.FromSeconds(2));
 
         Assert.Null(await FileLease.TryAcquireAsync(store, TimeProvider.System, lease!.Path, "\"e1\"", TimeSpan.FromSeconds(1), CancellationToken.None));
         lease.EnsureHeld();
