@@ -34,7 +34,7 @@ internal sealed partial class DropFolder(string root, IObjectStore store, ILogge
         }
 
         var imported = 0;
-        foreach (var file in Directory.EnumerateFiles(IncomingFolder, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.GetFiles(IncomingFolder, "*", SearchOption.AllDirectories))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var info = new FileInfo(file);

@@ -134,16 +134,9 @@ public sealed class FileScorer
                     ScoringLog.LeaseLost(_logger, input.Path);
                     continue;
                 }
-
-                if (await RemoveInputAsync(input, eTag, cancellationToken).ConfigureAwait(false))
-                {
-                    return result;
-                }
-
-                ScoringLog.InputReplaced(_logger, input.Path);
-                continue;
             }
 
+            // Only the version just handled is removed; one uploaded meanwhile goes round the loop and is scored too.
             if (await RemoveInputAsync(input, eTag, cancellationToken).ConfigureAwait(false))
             {
                 return result;

@@ -41,6 +41,7 @@ internal sealed class ScoringPipeline : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ReservedKeys? _reservedKeys;
     private Task _running = Task.CompletedTask;
+    private CancellationTokenRegistration _callerCancellation;
     private Exception? _fault;
     private long _scored;
 
@@ -97,7 +98,7 @@ internal sealed class ScoringPipeline : IAsyncDisposable
 
     public void Start(CancellationToken cancellationToken)
     {
-        cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _stop);
+        _callerCancellation = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _stop);
         var tasks = new Task[_workers + 1];
         tasks[0] = Task.Factory.StartNew(Produce, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         for (var i = 1; i < tasks.Length; i++)
@@ -136,6 +137,7 @@ internal sealed class ScoringPipeline : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _callerCancellation.DisposeAsync().ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
