@@ -7,6 +7,16 @@ if (args.Length > 0 && args[0] == "gbdt-train")
     return GbdtTrainCommand.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == LinearTrainCommand.Name)
+{
+    return LinearTrainCommand.Run(args);
+}
+
+if (args.Length > 0 && args[0] == SampleQualityCommand.Name)
+{
+    return SampleQualityCommand.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "score-file")
 {
     return await ScoringFileCommand.RunAsync(args[1..]);

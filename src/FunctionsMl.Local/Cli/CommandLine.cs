@@ -7,7 +7,7 @@ namespace FunctionsMl.Local.Cli;
 public sealed class CommandLine
 {
     /// <summary>Options that take no value.</summary>
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "json", "help", "no-train", "follow" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "json", "help", "no-train", "follow", "bench-endpoints" };
 
     private readonly Dictionary<string, string> _options;
 

@@ -6,6 +6,10 @@ internal static class Commands
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new ServeCommand(),
+        new TrainCommand(), new RetrainCommand(),
+        new PredictCommand(),
+        new ModelsCommand(),
+        new KeyCommand(),
         new ScoreCommand(), new EnqueueCommand(), new ResultsCommand(),
     ];
 }

@@ -1,4 +1,3 @@
-using FunctionsMl.Local.Scoring;
 using FunctionsMl.Serving.Queues;
 
 namespace FunctionsMl.Local.Cli;
@@ -15,7 +14,7 @@ internal sealed class EnqueueCommand : ICommand
     public async Task<int> RunAsync(CommandLine commandLine, TextWriter output, CancellationToken cancellationToken)
     {
         var message = commandLine.Positional(0, "json");
-        await using var services = ScoringCliServices.Build(commandLine);
+        await using var services = LocalServices.Create(commandLine);
         var id = await services.GetRequiredService<StoreQueues>().Requests.EnqueueAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync(id).ConfigureAwait(false);
         return CommandLineApp.Success;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FunctionsMl.Local.Scoring;
 using FunctionsMl.Serving.Queues;
 
 namespace FunctionsMl.Local.Cli;
@@ -21,7 +20,7 @@ internal sealed class ResultsCommand : ICommand
 
     public async Task<int> RunAsync(CommandLine commandLine, TextWriter output, CancellationToken cancellationToken)
     {
-        await using var services = ScoringCliServices.Build(commandLine);
+        await using var services = LocalServices.Create(commandLine);
         var queues = services.GetRequiredService<StoreQueues>();
         var printed = new HashSet<string>(StringComparer.Ordinal);
         while (true)

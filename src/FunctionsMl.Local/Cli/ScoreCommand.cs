@@ -1,5 +1,4 @@
 using System.Globalization;
-using FunctionsMl.Local.Scoring;
 using FunctionsMl.Serving.Scoring;
 
 namespace FunctionsMl.Local.Cli;
@@ -18,7 +17,7 @@ internal sealed class ScoreCommand : ICommand
         var model = commandLine.Positional(0, "name");
         var input = commandLine.Option("input") ?? throw new CommandLineException("'score' needs --input <file>.");
         var outputFile = commandLine.Option("output") ?? throw new CommandLineException("'score' needs --output <file>.");
-        await using var services = ScoringCliServices.Build(commandLine);
+        await using var services = LocalServices.Create(commandLine);
         LocalScoringResult result;
         try
         {

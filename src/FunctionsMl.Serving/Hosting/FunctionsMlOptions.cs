@@ -31,4 +31,7 @@ public sealed class FunctionsMlOptions
     /// <summary>Whether prediction rows may carry fields the model does not use (they are then ignored).</summary>
     /// <value>Default <see langword="false"/>: an unknown field is a 400 naming it, which catches typos.</value>
     public bool AllowUnknownFields { get; set; }
+
+    /// <summary>How many model versions stay loaded and how fast promotions by other processes are noticed.</summary>
+    public Caching.PredictorCacheOptions Cache { get; set; } = new();
 }

@@ -1,4 +1,11 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FunctionsMl.Engine.Models;
+using FunctionsMl.Serving.Caching;
+using FunctionsMl.Serving.Http;
+using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Registry;
+using FunctionsMl.Serving.Retraining;
 using FunctionsMl.Serving.Scoring;
 using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +38,18 @@ public static class FunctionsMlServiceCollectionExtensions
             sp.GetRequiredService<IObjectStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ModelRegistry>>()));
+        services.TryAddSingleton(sp => new PredictorCache<TrainedModel>(
+            sp.GetRequiredService<ModelRegistry>(),
+            new DelegateModelLoader<TrainedModel>((_, _, file) => TrainedModel.Load(file)),
+            sp.GetRequiredService<IOptions<FunctionsMlOptions>>().Value.Cache,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<PredictorCache<TrainedModel>>>()));
+        services.TryAddSingleton<IModelResolver, CachedModelResolver>();
+        services.TryAddSingleton<PredictionHandler>();
+        services.TryAddSingleton<ModelsHandler>();
+        services.TryAddSingleton<InferenceProtocolHandler>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddRetraining(configuration);
         services.AddFunctionsMlScoring(configuration);
         return services;
     }

@@ -182,9 +182,12 @@ public sealed class ModelRegistry
     {
         RegistryNames.ValidateModel(model);
         RegistryNames.ValidateVersion(version);
-        if (await _store.GetETagAsync(RegistryPaths.VersionFile(model, version, RegistryPaths.VersionFileName), cancellationToken).ConfigureAwait(false) is null)
+        foreach (string marker in new[] { RegistryPaths.VersionFileName, RegistryPaths.ManifestFileName })
         {
-            return null;
+            if (await _store.GetETagAsync(RegistryPaths.VersionFile(model, version, marker), cancellationToken).ConfigureAwait(false) is null)
+            {
+                return null; // Incomplete, or being deleted.
+            }
         }
 
         StoredObject? file = await _store.ReadAsync(RegistryPaths.VersionFile(model, version, RegistryPaths.ModelFileName), cancellationToken).ConfigureAwait(false);

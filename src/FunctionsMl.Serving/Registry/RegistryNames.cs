@@ -24,7 +24,7 @@ public static class RegistryNames
             throw new ArgumentException($"Invalid model name '{model}': {problem}.", paramName);
         }
 
-        if (!ObjectPath.IsValid($"models/{model}/x"))
+        if (ObjectPath.IsWindowsDeviceName(model))
         {
             throw new ArgumentException($"Invalid model name '{model}': it is a reserved device name on Windows.", paramName);
         }

@@ -1,7 +1,6 @@
 using FunctionsMl.Serving.Hosting;
 using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Queues;
-using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,8 +15,8 @@ public static class ScoringServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="FileScorer"/>, <see cref="MessageScorer"/>, their options (<c>FunctionsMl:Scoring</c>,
-    /// <c>FunctionsMl:Queues</c>) and <see cref="StoreQueues"/>. The scorers use the host's <see cref="IModelResolver"/>;
-    /// without one they load models from the registry themselves.
+    /// <c>FunctionsMl:Queues</c>) and <see cref="StoreQueues"/>. The scorers resolve models through the host's
+    /// <see cref="IModelResolver"/> (the predictor cache), so files, messages and HTTP requests share loaded models.
     /// </summary>
     public static IServiceCollection AddFunctionsMlScoring(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,21 +24,17 @@ public static class ScoringServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<FileScoringOptions>().Bind(configuration.GetSection(FileScoringOptions.SectionName));
         services.AddOptions<QueueProcessorOptions>().Bind(configuration.GetSection(QueueProcessorOptions.SectionName));
-        services.TryAddSingleton(sp => new RegistryModelResolver(sp.GetRequiredService<ModelRegistry>()));
         services.TryAddSingleton(sp => new FileScorer(
             sp.GetRequiredService<IObjectStore>(),
-            ResolverFor(sp),
+            sp.GetRequiredService<IModelResolver>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<FileScoringOptions>>().Value,
             sp.GetService<ILogger<FileScorer>>()));
         services.TryAddSingleton(sp => new MessageScorer(
-            ResolverFor(sp),
+            sp.GetRequiredService<IModelResolver>(),
             sp.GetRequiredService<IOptions<FunctionsMlOptions>>().Value,
             sp.GetService<ILogger<MessageScorer>>()));
         services.TryAddSingleton(sp => new StoreQueues(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
-
-    private static IModelResolver ResolverFor(IServiceProvider services) =>
-        services.GetService<IModelResolver>() ?? services.GetRequiredService<RegistryModelResolver>();
 }

@@ -178,7 +178,18 @@ public sealed class FileSystemObjectStore : IObjectStore
                 continue; // Deleted since the folder was walked.
             }
 
-            ObjectHeader header = await ReadHeaderAsync(handle, path, cancellationToken).ConfigureAwait(false);
+            ObjectHeader header;
+            try
+            {
+                header = await ReadHeaderAsync(handle, path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                // A file put there by hand or damaged: unreadable, so not listed, but no reason to hide the rest.
+                StorageLog.SkippedUnreadableFile(_logger, path, e);
+                continue;
+            }
+
             yield return new StoredObjectInfo(path, header.ETag, header.ContentLength, header.LastModified);
         }
     }
@@ -254,6 +265,11 @@ public sealed class FileSystemObjectStore : IObjectStore
         ObjectPath.Validate(path);
         cancellationToken.ThrowIfCancellationRequested();
         string target = FullPathOf(path);
+        if (Directory.Exists(target))
+        {
+            // Blob storage can hold both 'a/b' and 'a/b/c'; a file system cannot. The registry never needs to.
+            throw new IOException($"Cannot write '{path}': the file-system store already holds objects under '{path}/', and a path cannot be both an object and a folder here.");
+        }
 
         // Fail fast before copying what may be a large content; the check that counts is made under the lock.
         if (condition.Kind != WriteConditionKind.None && !condition.IsSatisfiedBy(ReadETagOrNull(target, path)))
@@ -338,6 +354,10 @@ public sealed class FileSystemObjectStore : IObjectStore
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
+        }
+        catch (UnauthorizedAccessException) when (Directory.Exists(file))
+        {
+            return null; // A folder holding deeper objects: like a blob prefix, not an object.
         }
     }
 

@@ -81,8 +81,6 @@ public sealed class InMemoryObjectStore : IObjectStore
             cancellationToken.ThrowIfCancellationRequested();
             yield return info;
         }
-
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     public Task<bool> DeleteAsync(string path, WriteCondition condition, CancellationToken cancellationToken = default)

@@ -168,14 +168,20 @@ public static class ObjectPath
             return $"the segment '{segment}' starts or ends with '.'";
         }
 
-        int dot = segment.IndexOf('.', StringComparison.Ordinal);
-        string stem = dot < 0 ? segment : segment[..dot];
-        if (WindowsDeviceNames.Contains(stem))
+        if (IsWindowsDeviceName(segment))
         {
             return $"the segment '{segment}' is a reserved device name on Windows";
         }
 
         return null;
+    }
+
+    /// <summary>Whether Windows treats <paramref name="segment"/> as a device (<c>nul</c>, <c>com1.txt</c>, ...). Allocates nothing.</summary>
+    internal static bool IsWindowsDeviceName(string segment)
+    {
+        int dot = segment.IndexOf('.', StringComparison.Ordinal);
+        ReadOnlySpan<char> stem = dot < 0 ? segment : segment.AsSpan(0, dot);
+        return stem.Length is 3 or 4 && WindowsDeviceNames.GetAlternateLookup<ReadOnlySpan<char>>().Contains(stem);
     }
 
     private static string? CheckCharacters(string segment)

@@ -10,4 +10,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Could not remove temporary file {File}")]
     public static partial void CouldNotRemoveTemporaryFile(ILogger logger, string file, Exception exception);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Skipped {Path} while listing: it is not a readable object of this store")]
+    public static partial void SkippedUnreadableFile(ILogger logger, string path, Exception exception);
 }

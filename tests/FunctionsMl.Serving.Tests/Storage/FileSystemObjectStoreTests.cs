@@ -79,7 +79,7 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         var store = new FileSystemObjectStore(new FileSystemObjectStoreOptions { RootDirectory = _root.Path, FlushToDisk = false }, future);
         Task writes = Task.Run(async () =>
         {
-            for (int i = 0; i < 300; i++)
+            for (int i = 0; i < 100; i++)
             {
                 await store.WriteAsync($"models/iris/object-{i % 3}", Bytes($"{i}"), WriteCondition.None);
             }
@@ -147,6 +147,41 @@ public sealed class FileSystemObjectStoreTests : IDisposable
         var failure = await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadAsync("incoming/iris/rows.csv"));
 
         Assert.Contains("not an object file of this store", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListAsync_AFileThatIsNotAnObject_IsSkippedAndTheRestListed()
+    {
+        FileSystemObjectStore store = CreateSut();
+        await store.WriteAsync("incoming/iris/a.csv", Bytes("a"), WriteCondition.None);
+        await store.WriteAsync("incoming/iris/c.csv", Bytes("c"), WriteCondition.None);
+        await File.WriteAllTextAsync(System.IO.Path.Combine(_root.Path, "incoming", "iris", "b.csv"), "dropped by hand");
+
+        IReadOnlyList<StoredObjectInfo> listed = await ListAsync(store, "incoming/");
+
+        Assert.Equal(["incoming/iris/a.csv", "incoming/iris/c.csv"], listed.Select(i => i.Path));
+    }
+
+    [Fact]
+    public async Task ReadAsync_PathThatIsAFolderOfObjects_IsAbsent()
+    {
+        FileSystemObjectStore store = CreateSut();
+        await store.WriteAsync("models/iris/versions/1/model.fml", Bytes("m"), WriteCondition.None);
+
+        Assert.Null(await store.ReadAsync("models/iris/versions"));
+        Assert.Null(await store.GetETagAsync("models/iris/versions"));
+        Assert.False(await store.DeleteAsync("models/iris/versions", WriteCondition.None));
+    }
+
+    [Fact]
+    public async Task WriteAsync_PathThatIsAFolderOfObjects_ThrowsIOExceptionSayingWhy()
+    {
+        FileSystemObjectStore store = CreateSut();
+        await store.WriteAsync("models/iris/versions/1/model.fml", Bytes("m"), WriteCondition.None);
+
+        var failure = await Assert.ThrowsAsync<IOException>(() => store.WriteAsync("models/iris/versions", Bytes("x"), WriteCondition.None));
+
+        Assert.Contains("both an object and a folder", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -58,6 +58,23 @@ public sealed class LinearTrainerTests
     }
 
     [Fact]
+    public void Fit_NoFeatures_LearnsOnlyTheIntercept()
+    {
+        float[] labels = [1, 0, 1, 1];
+        var none = new FeatureMatrix(4, 0);
+
+        var ridge = Fit(new LabeledData(none, labels, ModelTask.Regression, 0), new LinearOptions());
+        var logistic = Fit(new LabeledData(none, labels, ModelTask.Binary, 2), new LinearOptions());
+
+        Assert.Equal(0.75, ridge.Intercepts[0], 12);
+        // Stopping at 1e-6 of the starting gradient (0.25) over curvature 0.1875 leaves about 1.3e-6 here.
+        Assert.Equal(Math.Log(0.75 / 0.25), logistic.Intercepts[0], 5);
+        var output = new float[2];
+        logistic.Predict([], output);
+        Assert.Equal(0.75f, output[1], 5);
+    }
+
+    [Fact]
     public void Fit_SeparableBinary_ReachesAccuracyOne()
     {
         var data = LinearTestData.Blobs(rows: 400, columns: 3, classes: 2, spread: 0.3, seed: 5);

@@ -1,0 +1,84 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace FunctionsMl.Serving.Http;
+
+/// <summary>A request body that cannot be read as JSON; carries the status code and message to answer with.</summary>
+public sealed class RequestBodyException(int statusCode, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+}
+
+/// <summary>Reads a JSON request body within a size limit, turning every way it can be wrong into a precise 4xx.</summary>
+public static class RequestBody
+{
+    /// <exception cref="RequestBodyException">415 not JSON, 413 too large, 400 empty or malformed.</exception>
+    public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentType is { Length: > 0 } contentType && !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RequestBodyException(StatusCodes.Status415UnsupportedMediaType, $"The body must be JSON (Content-Type: application/json), not '{contentType}'.");
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 4096, maxBytes) + 1);
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > maxBytes)
+                    {
+                        throw TooLarge(maxBytes);
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > maxBytes)
+                {
+                    throw TooLarge(maxBytes);
+                }
+            }
+
+            if (length == 0)
+            {
+                throw new RequestBodyException(StatusCodes.Status400BadRequest, "The request body is empty; send a JSON object.");
+            }
+
+            try
+            {
+                // JsonDocument keeps using the memory it parses, so it gets its own copy, not the pooled buffer.
+                return JsonDocument.Parse(buffer.AsSpan(0, length).ToArray());
+            }
+            catch (JsonException ex)
+            {
+                throw new RequestBodyException(StatusCodes.Status400BadRequest, $"The body is not valid JSON: {ex.Message}");
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static RequestBodyException TooLarge(long maxBytes) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the limit of {maxBytes} bytes; send smaller batches or score a file.");
+}
