@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using FunctionsMl.Serving.Queues;
 
@@ -61,7 +62,8 @@ internal sealed class ResultsCommand : ICommand
     private static string DescribePoison(QueueMessage message)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Relaxed escaping: this is read in a terminal, where \u0027 for a quote only hurts.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteStartObject("poison");

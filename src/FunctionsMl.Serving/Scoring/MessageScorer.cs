@@ -89,7 +89,9 @@ public sealed class MessageScorer
         }
         catch (JsonException ex)
         {
-            throw new PoisonMessageException($"The message is not valid JSON: {ex.Message}", ex);
+            // The parser's message ends with its own position format ("LineNumber: 0 | BytePositionInLine: 3."); the reason does not need it.
+            var reason = ex.Message.Split(" LineNumber:", 2)[0];
+            throw new PoisonMessageException($"The message is not valid JSON: {reason}", ex);
         }
     }
 
