@@ -27,6 +27,7 @@ public static partial class LocalHost
         builder.Services.AddLocalRetraining(commandLine);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.Services.AddLocalScoringTriggers(builder.Configuration);
 
         var app = builder.Build();
         app.UseStatusCodePages();

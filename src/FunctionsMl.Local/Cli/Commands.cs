@@ -11,5 +11,6 @@ internal static class Commands
         new ModelsCommand(),
         new RegisterCommand(),
         new KeyCommand(),
+        new ScoreCommand(), new EnqueueCommand(), new ResultsCommand(),
     ];
 }

@@ -6,6 +6,7 @@ using FunctionsMl.Serving.Http;
 using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Retraining;
+using FunctionsMl.Serving.Scoring;
 using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,7 @@ public static class FunctionsMlServiceCollectionExtensions
         services.TryAddSingleton<InferenceProtocolHandler>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddRetraining(configuration);
+        services.AddFunctionsMlScoring(configuration);
         return services;
     }
 }
