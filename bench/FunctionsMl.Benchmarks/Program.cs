@@ -12,5 +12,15 @@ if (args.Length > 0 && args[0] == LinearTrainCommand.Name)
     return LinearTrainCommand.Run(args);
 }
 
+if (args.Length > 0 && args[0] == SampleQualityCommand.Name)
+{
+    return SampleQualityCommand.Run(args);
+}
+
+if (args.Length > 0 && args[0] == "score-file")
+{
+    return await ScoringFileCommand.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -1,4 +1,5 @@
 using FunctionsMl.Local.Cli;
+using FunctionsMl.Local.Retraining;
 using FunctionsMl.Serving.Hosting;
 using FunctionsMl.Serving.Http;
 using FunctionsMl.Serving.Storage;
@@ -18,15 +19,21 @@ public static partial class LocalHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddInMemoryCollection(commandLine.ToConfiguration());
         builder.WebHost.UseUrls(builder.Configuration["urls"] ?? DefaultUrl);
+
+        // One line per request is noise at this volume; FunctionsMl's own events stay at Information.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var generatedKey = EnsureApiKey(builder.Configuration);
         builder.Services.AddFunctionsMl(builder.Configuration);
+        builder.Services.AddLocalRetraining(commandLine);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
+        builder.Services.AddLocalScoringTriggers(builder.Configuration);
 
         var app = builder.Build();
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapFunctionsMlApi();
+        app.MapRetrainingApi();
         if (commandLine.Flag("bench-endpoints"))
         {
             // The baseline of bench/http/run.sh: the same host and pipeline, answering without any model work.

@@ -68,6 +68,8 @@ public sealed class CsvRecordReader : IRecordReader
 
     public long LineNumber { get; private set; }
 
+    public bool IsFaulted => _failed;
+
     public bool TryRead([NotNullWhen(true)] out DataRecord? record)
     {
         if (!TryReadRecord())

@@ -29,6 +29,12 @@ public interface IRecordReader : IDisposable
     /// <summary>The 1-based line on which the last record read starts; 0 before the first.</summary>
     long LineNumber { get; }
 
+    /// <summary>
+    /// Whether a malformed record has made the rest of the input unusable (see the remarks): <see cref="TryRead"/> then
+    /// returns false although the input did not end, so a caller that rejects bad rows can tell the two apart.
+    /// </summary>
+    bool IsFaulted { get; }
+
     /// <summary>Reads the next record; false at the end of the input.</summary>
     bool TryRead([NotNullWhen(true)] out DataRecord? record);
 }

@@ -54,6 +54,9 @@ public sealed class JsonLinesRecordReader : IRecordReader
 
     public long LineNumber { get; private set; }
 
+    /// <summary>Always false: every line is a record of its own, so a bad line never hides the ones after it.</summary>
+    public bool IsFaulted => false;
+
     public bool TryRead([NotNullWhen(true)] out DataRecord? record)
     {
         while (TryReadLine(out var lineStart, out var lineLength))

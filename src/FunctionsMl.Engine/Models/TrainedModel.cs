@@ -78,6 +78,9 @@ public sealed class TrainedModel
             {
                 "gbdt" => GbdtModel.Read(reader),
                 "linear" => LinearModel.Read(reader),
+                "onnx" => Interop.Onnx.OnnxPredictor.Read(reader),
+                "xgboost" => Interop.XGBoost.XGBoostPredictor.Read(reader),
+                "lightgbm" => Interop.LightGbm.LightGbmPredictor.Read(reader),
                 var kind => throw new ModelFormatException($"The model file holds a predictor of unknown kind '{kind}'."),
             };
 

@@ -6,8 +6,11 @@ internal static class Commands
     public static IReadOnlyList<ICommand> All { get; } =
     [
         new ServeCommand(),
+        new TrainCommand(), new RetrainCommand(),
         new PredictCommand(),
         new ModelsCommand(),
+        new RegisterCommand(),
         new KeyCommand(),
+        new ScoreCommand(), new EnqueueCommand(), new ResultsCommand(),
     ];
 }

@@ -6,6 +6,8 @@ using FunctionsMl.Serving.Http;
 using FunctionsMl.Serving.Monitoring;
 using FunctionsMl.Serving.Prediction;
 using FunctionsMl.Serving.Registry;
+using FunctionsMl.Serving.Retraining;
+using FunctionsMl.Serving.Scoring;
 using FunctionsMl.Serving.Storage;
 using FunctionsMl.Serving.Traffic;
 using Microsoft.Extensions.Configuration;
@@ -54,6 +56,8 @@ public static class FunctionsMlServiceCollectionExtensions
         services.TryAddSingleton<StatsHandler>();
         services.TryAddSingleton<FeedbackHandler>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddRetraining(configuration);
+        services.AddFunctionsMlScoring(configuration);
         return services;
     }
 

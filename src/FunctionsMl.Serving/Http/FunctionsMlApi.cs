@@ -18,6 +18,7 @@ public static class FunctionsMlApi
         public const string Model = "/api/models/{name}";
         public const string Alias = "/api/models/{name}/aliases/{alias}";
         public const string Audit = "/api/models/{name}/audit";
+        public const string Versions = "/api/models/{name}/versions";
         public const string Traffic = "/api/models/{name}/traffic";
         public const string TrafficAudit = "/api/models/{name}/traffic/audit";
         public const string Stats = "/api/models/{name}/stats";
@@ -39,6 +40,7 @@ public static class FunctionsMlApi
         ArgumentNullException.ThrowIfNull(endpoints);
         MapPrediction(endpoints.MapGroup(string.Empty).WithTags("Predictions"));
         MapManagement(endpoints.MapGroup(string.Empty).WithTags("Models").RequireManagementKey());
+        ExternalModelsEndpoint.Map(endpoints.MapGroup(string.Empty).WithTags("Models").RequireManagementKey());
         MapTrafficAndMonitoring(endpoints);
         MapInferenceProtocol(endpoints.MapGroup(string.Empty).WithTags("Open Inference Protocol v2").ExcludeFromDescription());
         return endpoints;
@@ -98,27 +100,13 @@ public static class FunctionsMlApi
     private static void MapTrafficAndMonitoring(IEndpointRouteBuilder endpoints)
     {
         var management = endpoints.MapGroup(string.Empty).WithTags("Traffic and monitoring").RequireManagementKey();
-        management.MapGet(Routes.Traffic, (HttpRequest request, string name, TrafficHandler handler, CancellationToken cancellationToken) =>
-                handler.GetAsync(request, name, cancellationToken))
-            .WithName("GetTraffic")
-            .WithSummary("The model's traffic policy (null: production serves everything) with its ETag.")
-            .Produces<TrafficResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-
-        management.MapPut(Routes.Traffic, (HttpRequest request, string name, TrafficHandler handler, CancellationToken cancellationToken) =>
-                handler.PutAsync(request, name, cancellationToken))
-            .WithName("SetTraffic")
-            .WithSummary("Split unpinned traffic across aliases or versions (whole weights summing to 100), add shadows, make routing sticky on a field. If-Match makes it a compare-and-swap.")
-            .Accepts<TrafficPolicyBody>("application/json")
+        // One endpoint for the three methods, as the Azure app has one function per route.
+        management.MapMethods(Routes.Traffic, [HttpMethods.Get, HttpMethods.Put, HttpMethods.Delete], (HttpRequest request, string name, TrafficHandler handler, CancellationToken cancellationToken) =>
+                handler.HandleAsync(request, name, cancellationToken))
+            .WithName("Traffic")
+            .WithSummary("GET the model's traffic policy and its ETag; PUT {\"split\": [{\"target\", \"weight\"}], \"shadows\": [{\"target\", \"percent\"}], \"routingField\", \"reason\"} (whole weights summing to 100; If-Match makes it a compare-and-swap); DELETE it to serve production only.")
             .Produces<TrafficResponse>()
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict);
-
-        management.MapDelete(Routes.Traffic, (HttpRequest request, string name, TrafficHandler handler, CancellationToken cancellationToken) =>
-                handler.DeleteAsync(request, name, cancellationToken))
-            .WithName("RemoveTraffic")
-            .WithSummary("Remove the traffic policy: production serves everything again.")
-            .Produces<TrafficResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 

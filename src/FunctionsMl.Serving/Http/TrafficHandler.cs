@@ -11,6 +11,19 @@ public sealed class TrafficHandler(TrafficStore store, ModelRegistry registry)
     /// <summary>Largest traffic request body.</summary>
     private const long MaxBodyBytes = 64 * 1024;
 
+    /// <summary><c>GET</c>, <c>PUT</c> or <c>DELETE /api/models/{name}/traffic</c>, by the request's method.</summary>
+    public Task<IResult> HandleAsync(HttpRequest request, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Method switch
+        {
+            _ when HttpMethods.IsGet(request.Method) => GetAsync(request, name, cancellationToken),
+            _ when HttpMethods.IsPut(request.Method) => PutAsync(request, name, cancellationToken),
+            _ when HttpMethods.IsDelete(request.Method) => DeleteAsync(request, name, cancellationToken),
+            _ => Task.FromResult(Results.Problem(statusCode: StatusCodes.Status405MethodNotAllowed, title: "Method not allowed", detail: "Use GET, PUT or DELETE.")),
+        };
+    }
+
     /// <summary><c>GET /api/models/{name}/traffic</c>: the policy in force (null: production serves everything) and its ETag.</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string name, CancellationToken cancellationToken)
     {

@@ -11,6 +11,7 @@ namespace FunctionsMl.Engine.Trainers.Gbdt;
 /// threads, and allocation-free per row. A row goes left at a split when its value is at most the
 /// threshold, and a missing value (NaN) goes the split's learned default way.
 /// </summary>
+[SkipLocalsInit]
 public sealed class GbdtModel : IPredictor
 {
     /// <summary>Bumped whenever <see cref="Write"/> changes what it writes.</summary>
@@ -22,11 +23,15 @@ public sealed class GbdtModel : IPredictor
     /// <summary>Batches of at least this many rows are scored on several threads.</summary>
     private const int ParallelBatchRows = 8 * 1024;
 
+    /// <summary>Raw scores a single-row prediction keeps on the stack.</summary>
+    private const int StackScores = 64;
+
     private readonly Node[] _nodes;
     private readonly int[] _roots;
     private readonly float[] _leafValues;
     private readonly float[] _baseScores;
     private readonly double[] _featureImportance;
+    private readonly CompiledForest _forest;
 
     internal GbdtModel(ModelTask task, int featureCount, int classCount, float[] baseScores, int[] roots, Node[] nodes, float[] leafValues, double[] featureImportance)
     {
@@ -38,6 +43,7 @@ public sealed class GbdtModel : IPredictor
         _nodes = nodes;
         _leafValues = leafValues;
         _featureImportance = featureImportance;
+        _forest = new CompiledForest(nodes, roots, leafValues, ScoresPerRow);
     }
 
     public string Kind => "gbdt";
@@ -74,6 +80,8 @@ public sealed class GbdtModel : IPredictor
 
     internal ReadOnlySpan<float> BaseScores => _baseScores;
 
+    /// <remarks>Fully optimised from the first call, so a cold instance's first requests are fast too.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Predict(ReadOnlySpan<float> features, Span<float> output)
     {
         if (features.Length != FeatureCount)
@@ -87,17 +95,23 @@ public sealed class GbdtModel : IPredictor
         }
 
         var scoresPerRow = ScoresPerRow;
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var row = ref MemoryMarshal.GetReference(features);
+        if (scoresPerRow > StackScores)
+        {
+            // Only models with more classes than fit the stack buffer: score class by class in the output.
+            PredictManyClasses(features, output);
+            return;
+        }
+
+        Span<double> scores = stackalloc double[scoresPerRow];
         for (var k = 0; k < scoresPerRow; k++)
         {
-            double score = _baseScores[k];
-            for (var tree = k; tree < _roots.Length; tree += scoresPerRow)
-            {
-                score += _leafValues[LeafOf(ref nodes, _roots[tree], ref row)];
-            }
+            scores[k] = _baseScores[k];
+        }
 
-            output[k] = (float)score;
+        _forest.AddRow(features, scores);
+        for (var k = 0; k < scoresPerRow; k++)
+        {
+            output[k] = (float)scores[k];
         }
 
         Transform(output[..scoresPerRow], output);
@@ -130,29 +144,7 @@ public sealed class GbdtModel : IPredictor
             return;
         }
 
-        // A span cannot enter a lambda; a pinned pointer can, and the batch waits for every block.
-        unsafe
-        {
-            fixed (float* pointer = output)
-            {
-                var address = (nint)pointer;
-                var length = output.Length;
-                var chunks = Math.Min(blocks, Environment.ProcessorCount * 4);
-                Parallel.For(0, chunks, chunk =>
-                {
-                    var target = new Span<float>((void*)address, length);
-                    var scores = ArrayPool<double>.Shared.Rent(BlockRows * ScoresPerRow);
-                    var first = (int)((long)blocks * chunk / chunks);
-                    var last = (int)((long)blocks * (chunk + 1) / chunks);
-                    for (var block = first; block < last; block++)
-                    {
-                        PredictBlock(features, block, target, scores);
-                    }
-
-                    ArrayPool<double>.Shared.Return(scores);
-                });
-            }
-        }
+        PredictBlocksInParallel(features, blocks, output);
     }
 
     public void Write(BinaryWriter writer)
@@ -246,22 +238,7 @@ public sealed class GbdtModel : IPredictor
         return new GbdtModel(task, featureCount, classCount, baseScores, roots, [.. nodes], [.. leaves], importance);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int LeafOf(ref Node nodes, int node, ref float row)
-    {
-        while (node >= 0)
-        {
-            ref var split = ref Unsafe.Add(ref nodes, node);
-            var value = Unsafe.Add(ref row, split.Feature);
-            // NaN fails every comparison, so only a missing value reaches the second test.
-            node = value <= split.Threshold ? split.Left
-                : split.DefaultLeft && float.IsNaN(value) ? split.Left
-                : split.Right;
-        }
-
-        return ~node;
-    }
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PredictBlock(FeatureMatrix features, int block, Span<float> output, double[] scores)
     {
         var firstRow = block * BlockRows;
@@ -276,18 +253,8 @@ public sealed class GbdtModel : IPredictor
             }
         }
 
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var values = ref MemoryMarshal.GetArrayDataReference(features.Values);
-        ref var blockStart = ref Unsafe.Add(ref values, (nint)firstRow * columns);
-        for (var tree = 0; tree < _roots.Length; tree++)
-        {
-            var root = _roots[tree];
-            var k = tree % scoresPerRow;
-            for (var r = 0; r < rows; r++)
-            {
-                scores[(r * scoresPerRow) + k] += _leafValues[LeafOf(ref nodes, root, ref Unsafe.Add(ref blockStart, (nint)r * columns))];
-            }
-        }
+        ref var blockStart = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(features.Values), (nint)firstRow * columns);
+        _forest.AddRows(ref blockStart, rows, columns, scores.AsSpan(0, rows * scoresPerRow));
 
         var outputCount = OutputCount;
         for (var r = 0; r < rows; r++)
@@ -300,6 +267,49 @@ public sealed class GbdtModel : IPredictor
 
             Transform(target[..scoresPerRow], target);
         }
+    }
+
+    /// <remarks>
+    /// Kept apart from <see cref="PredictBatch"/>: the lambda's captured state is allocated on entry to the
+    /// method that declares it, and small batches should not pay for it.
+    /// </remarks>
+    private unsafe void PredictBlocksInParallel(FeatureMatrix features, int blocks, Span<float> output)
+    {
+        // A span cannot enter a lambda; a pinned pointer can, and the batch waits for every block.
+        fixed (float* pointer = output)
+        {
+            var address = (nint)pointer;
+            var length = output.Length;
+            var chunks = Math.Min(blocks, Environment.ProcessorCount * 4);
+            Parallel.For(0, chunks, chunk =>
+            {
+                var target = new Span<float>((void*)address, length);
+                var scores = ArrayPool<double>.Shared.Rent(BlockRows * ScoresPerRow);
+                var first = (int)((long)blocks * chunk / chunks);
+                var last = (int)((long)blocks * (chunk + 1) / chunks);
+                for (var block = first; block < last; block++)
+                {
+                    PredictBlock(features, block, target, scores);
+                }
+
+                ArrayPool<double>.Shared.Return(scores);
+            });
+        }
+    }
+
+    /// <summary>Scores a row of a model with very many classes one class at a time, into the output itself.</summary>
+    private void PredictManyClasses(ReadOnlySpan<float> features, Span<float> output)
+    {
+        Span<double> score = stackalloc double[1];
+        var scoresPerRow = ScoresPerRow;
+        for (var k = 0; k < scoresPerRow; k++)
+        {
+            score[0] = _baseScores[k];
+            _forest.AddClass(features, k, ref score[0]);
+            output[k] = (float)score[0];
+        }
+
+        Transform(output[..scoresPerRow], output);
     }
 
     /// <summary>Turns raw scores into outputs in place: sigmoid to [1-p, p], softmax, or the value itself.</summary>
@@ -399,6 +409,10 @@ public sealed class GbdtModel : IPredictor
             throw new InvalidDataException($"Expected {featureCount} feature importances, got {importance.Length}.");
         }
 
+        // Every node and leaf must hang from exactly one parent or root, each child after its parent: then the
+        // trees are trees (no loops, nothing shared, nothing unreachable) and scoring's layout fits exactly.
+        var nodeParents = new int[nodes.Length];
+        var leafParents = new int[leafValues.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
             var node = nodes[i];
@@ -407,14 +421,25 @@ public sealed class GbdtModel : IPredictor
                 throw new InvalidDataException($"Node {i} has a NaN threshold.");
             }
 
-            // Children after their parent: no walk can loop.
-            CheckChild(node.Left, i, nodes.Length, leafValues.Length);
-            CheckChild(node.Right, i, nodes.Length, leafValues.Length);
+            CheckChild(node.Left, i, nodeParents, leafParents);
+            CheckChild(node.Right, i, nodeParents, leafParents);
         }
 
         for (var t = 0; t < roots.Length; t++)
         {
-            CheckChild(roots[t], -1, nodes.Length, leafValues.Length);
+            CheckChild(roots[t], -1, nodeParents, leafParents);
+        }
+
+        var orphan = Array.IndexOf(nodeParents, 0);
+        if (orphan >= 0)
+        {
+            throw new InvalidDataException($"Node {orphan} belongs to no tree.");
+        }
+
+        orphan = Array.IndexOf(leafParents, 0);
+        if (orphan >= 0)
+        {
+            throw new InvalidDataException($"Leaf {orphan} belongs to no tree.");
         }
 
         foreach (var value in leafValues)
@@ -428,14 +453,22 @@ public sealed class GbdtModel : IPredictor
         return new GbdtModel(task, featureCount, classCount, baseScores, roots, nodes, leafValues, importance);
     }
 
-    private static void CheckChild(int child, int parent, int nodeCount, int leafCount)
+    private static void CheckChild(int child, int parent, int[] nodeParents, int[] leafParents)
     {
-        var valid = child >= 0 ? child > parent && child < nodeCount : ~child < leafCount;
-        if (!valid)
+        var owner = parent < 0 ? "A tree root" : $"Node {parent}";
+        var inRange = child >= 0 ? child > parent && child < nodeParents.Length : ~child < leafParents.Length;
+        if (!inRange)
         {
-            var owner = parent < 0 ? "A tree root" : $"Node {parent}";
-            throw new InvalidDataException($"{owner} points to {(child >= 0 ? $"node {child}" : $"leaf {~child}")}, which is out of range.");
+            throw new InvalidDataException($"{owner} points to {Describe(child)}, which is out of range.");
         }
+
+        ref var parents = ref child >= 0 ? ref nodeParents[child] : ref leafParents[~child];
+        if (++parents > 1)
+        {
+            throw new InvalidDataException($"{owner} points to {Describe(child)}, which already has a parent.");
+        }
+
+        static string Describe(int child) => child >= 0 ? $"node {child}" : $"leaf {~child}";
     }
 
     private static void WriteArray<T>(BinaryWriter writer, T[] values, Action<T> write)
@@ -471,31 +504,33 @@ public sealed class GbdtModel : IPredictor
     }
 
     /// <summary>
-    /// A split: 16 bytes, four to a cache line. A child c &lt; 0 is leaf ~c. The default direction for
-    /// missing values rides in the top bit of the feature index.
+    /// A split as stored in model files: 16 bytes. A child c &lt; 0 is leaf ~c. The default direction for
+    /// missing values rides in the top bit of the feature index. Scoring uses <see cref="CompiledForest"/>'s layout.
     /// </summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal readonly struct Node
     {
         private const int DefaultLeftBit = int.MinValue;
         private readonly int _featureAndDirection;
+        private readonly float _threshold;
+        private readonly int _left;
+        private readonly int _right;
 
         public Node(int feature, bool defaultLeft, float threshold, int left, int right)
         {
             _featureAndDirection = feature | (defaultLeft ? DefaultLeftBit : 0);
-            Threshold = threshold;
-            Left = left;
-            Right = right;
+            _threshold = threshold;
+            _left = left;
+            _right = right;
         }
 
         public int Feature => _featureAndDirection & int.MaxValue;
 
         public bool DefaultLeft => _featureAndDirection < 0;
 
-        public float Threshold { get; }
+        public float Threshold => _threshold;
 
-        public int Left { get; }
+        public int Left => _left;
 
-        public int Right { get; }
+        public int Right => _right;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using FunctionsMl.Engine.Trainers.Gbdt.Binning;
 using FunctionsMl.Engine.Trainers.Gbdt.Training;
 using FunctionsMl.Engine.Training;
@@ -18,6 +19,10 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
 
     private const int ProgressEveryRounds = 10;
 
+    /// <summary>
+    /// Random streams per purpose: round r's row sample and tree t's features each get their own seeded
+    /// stream, so a model does not depend on the order of draws, and changing one option does not shift the other.
+    /// </summary>
     private const long StreamRows = 1L << 40;
     private const long StreamFeatures = 2L << 40;
 
@@ -26,6 +31,12 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
     public bool WantsStandardizedFeatures => false;
 
     public GbdtOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    /// <summary>Memory the trainer may keep leaf histograms in; tests lower it to force the rebuild path.</summary>
+    internal long HistogramBudgetBytes { get; init; } = HistogramPool.DefaultBudgetBytes;
+
+    /// <summary>Share of rows in one bin that makes a feature sparse; tests raise it above 1 to turn sparse storage off.</summary>
+    internal double SparseThreshold { get; init; } = SparseRows.DefaultThreshold;
 
     IPredictor ITrainer.Fit(LabeledData train, LabeledData? validation, IProgress<string>? progress, CancellationToken cancellationToken) =>
         Fit(train, validation, progress, cancellationToken);
@@ -46,7 +57,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         }
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.EffectiveThreads };
-        var run = new Run(Options, train, validation, parallel);
+        var run = new Run(Options, train, validation, parallel, HistogramBudgetBytes, SparseThreshold);
         var earlyStopping = Options.EarlyStoppingRounds > 0;
         if (earlyStopping && validation is null)
         {
@@ -148,7 +159,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         private readonly int[]? _featureSample;
         private readonly List<GrownTree> _trees = [];
 
-        public Run(GbdtOptions options, LabeledData train, LabeledData? validation, ParallelOptions parallel)
+        public Run(GbdtOptions options, LabeledData train, LabeledData? validation, ParallelOptions parallel, long histogramBudgetBytes, double sparseThreshold)
         {
             _options = options;
             _train = train;
@@ -173,7 +184,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
                 _gradients[k] = new GradientPair[train.RowCount];
             }
 
-            _grower = new TreeGrower(_trainBins, featureBins, options, parallel);
+            _grower = new TreeGrower(_trainBins, featureBins, options, parallel, histogramBudgetBytes, sparseThreshold);
             if (options.RowSubsample < 1)
             {
                 var sampled = RowSampler.CountOf(train.RowCount, options.RowSubsample);
@@ -291,6 +302,7 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         }
 
         /// <summary>The grower knows which leaf each sampled row reached; no need to walk the tree for them.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void AddSampledRows(GrownTree tree, int k)
         {
             for (var leaf = 0; leaf < _grower.LeafCount; leaf++)
@@ -306,14 +318,17 @@ public sealed class GbdtTrainer(GbdtOptions options) : ITrainer
         private void AddRows(GrownTree tree, int k, BinnedMatrix bins, double[] scores, int[]? rows)
         {
             var count = rows?.Length ?? bins.RowCount;
-            ForBlocks(count, (start, end) =>
+            ForBlocks(count, (start, end) => AddRows(tree, k, bins, scores, rows, start, end));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void AddRows(GrownTree tree, int k, BinnedMatrix bins, double[] scores, int[]? rows, int start, int end)
+        {
+            for (var i = start; i < end; i++)
             {
-                for (var i = start; i < end; i++)
-                {
-                    var row = rows is null ? i : rows[i];
-                    scores[(row * _scoresPerRow) + k] += tree.LeafValues[tree.LeafOf(bins, row)];
-                }
-            });
+                var row = rows is null ? i : rows[i];
+                scores[(row * _scoresPerRow) + k] += tree.LeafValues[tree.LeafOf(bins, row)];
+            }
         }
 
         /// <summary>Runs <paramref name="body"/> on blocks of rows; rows are independent, so the result does not depend on threads.</summary>

@@ -60,6 +60,19 @@ public sealed class GbdtModelReadTests
     }
 
     [Fact]
+    public void Read_LeafSharedByBothChildren_ThrowsInvalidData()
+    {
+        var bytes = Written();
+        var node = FirstNodeOffset(bytes);
+        // Right child := left child.
+        Array.Copy(bytes, node + 9, bytes, node + 13, 4);
+
+        var exception = Assert.Throws<InvalidDataException>(() => Read(bytes));
+
+        Assert.Contains("already has a parent", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_WrittenModel_PredictsTheSame()
     {
         var bytes = Written();

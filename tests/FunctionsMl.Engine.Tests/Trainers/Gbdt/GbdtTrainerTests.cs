@@ -179,6 +179,70 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
+    public void Predict_EdgeValues_MatchesANaiveWalkOfTheTrees()
+    {
+        var data = GbdtTestData.Binary(800, 4, seed: 20, missingShare: 0.2);
+        var model = new GbdtTrainer(Options(trees: 25, leaves: 12, minRowsPerLeaf: 3)).Fit(data, null);
+        var thresholds = model.Nodes.ToArray().Select(node => node.Threshold).Where(float.IsFinite).ToArray();
+        var random = new Random(21);
+        var output = new float[2];
+
+        for (var i = 0; i < 500; i++)
+        {
+            // Values exactly on thresholds, just above them, missing, and infinite.
+            var row = Enumerable.Range(0, 4).Select(_ => random.Next(5) switch
+            {
+                0 => thresholds[random.Next(thresholds.Length)],
+                1 => MathF.BitIncrement(thresholds[random.Next(thresholds.Length)]),
+                2 => float.NaN,
+                3 => random.Next(2) == 0 ? float.PositiveInfinity : float.NegativeInfinity,
+                _ => (float)((random.NextDouble() * 4) - 2),
+            }).ToArray();
+
+            model.Predict(row, output);
+
+            var score = (double)model.BaseScores[0];
+            foreach (var root in model.Roots)
+            {
+                var node = root;
+                while (node >= 0)
+                {
+                    var split = model.Nodes[node];
+                    var value = row[split.Feature];
+                    node = float.IsNaN(value) ? (split.DefaultLeft ? split.Left : split.Right) : value <= split.Threshold ? split.Left : split.Right;
+                }
+
+                score += model.LeafValues[~node];
+            }
+
+            Assert.Equal((float)(1 / (1 + Math.Exp(-(float)score))), output[1]);
+        }
+    }
+
+    [Fact]
+    public void Predict_ManyClasses_SumsToOneAndMatchesBatch()
+    {
+        // More classes than a single prediction keeps on the stack.
+        const int classes = 70;
+        var random = new Random(22);
+        var values = Enumerable.Range(0, classes * 10).Select(i => (float)(i / 10) + (float)random.NextDouble()).ToArray();
+        var labels = Enumerable.Range(0, classes * 10).Select(i => (float)(i / 10)).ToArray();
+        var data = GbdtTestData.OneFeature(values, labels, ModelTask.Multiclass, classes);
+        var model = new GbdtTrainer(Options(trees: 2, minRowsPerLeaf: 2)).Fit(data, null);
+
+        var batch = GbdtTestData.PredictAll(model, data.Features);
+
+        var single = new float[classes];
+        model.Predict([35.5f], single);
+        Assert.Equal(1f, single.Sum(), 4);
+        for (var row = 0; row < data.RowCount; row += 37)
+        {
+            model.Predict(data.Features.Row(row), single);
+            Assert.Equal(single, batch.AsSpan(row * classes, classes).ToArray());
+        }
+    }
+
+    [Fact]
     public void Fit_Binary_BeatsThePriorOnHeldOutRows()
     {
         var (train, test) = Split(GbdtTestData.Binary(2000, 6, seed: 5));
@@ -252,6 +316,54 @@ public sealed class GbdtTrainerTests
 
         Assert.Equal(one, two);
         Assert.Equal(one, five);
+    }
+
+    [Fact]
+    public void Fit_HistogramBudgetForThree_EvictsAndStillLearns()
+    {
+        // Room for only three histograms: leaves lose theirs and their children are built from rows instead.
+        var (train, test) = Split(GbdtTestData.Binary(2000, 6, seed: 23));
+        var options = Options(trees: 40, leaves: 16);
+        var roomy = new GbdtTrainer(options).Fit(train, null);
+        var tight = new GbdtTrainer(options) { HistogramBudgetBytes = 1 }.Fit(train, null);
+        var again = new GbdtTrainer(options) { HistogramBudgetBytes = 1 }.Fit(train, null);
+
+        Assert.Equal(ToBytes(tight), ToBytes(again));
+        Assert.Equal(roomy.LeafCount, tight.LeafCount);
+        var roomyAccuracy = ClassificationMetrics.Compute(test.Labels, GbdtTestData.PredictAll(roomy, test.Features), 2).Accuracy;
+        var tightAccuracy = ClassificationMetrics.Compute(test.Labels, GbdtTestData.PredictAll(tight, test.Features), 2).Accuracy;
+        Assert.Equal(roomyAccuracy, tightAccuracy, 2);
+    }
+
+    [Fact]
+    public void Fit_SparseFeatures_SameModelAsColumnStorage()
+    {
+        var (train, test) = Split(SparseBinary(3000, seed: 26));
+        var options = Options(trees: 30, leaves: 16, featureSubsample: 0.8, rowSubsample: 0.9);
+        var sparse = new GbdtTrainer(options).Fit(train, null);
+        var dense = new GbdtTrainer(options) { SparseThreshold = 2 }.Fit(train, null);
+
+        var sparseProbabilities = GbdtTestData.PredictAll(sparse, test.Features);
+        var denseProbabilities = GbdtTestData.PredictAll(dense, test.Features);
+        // The common bin is a difference rather than a sum, so the last bits may differ, not the trees.
+        Assert.Equal(dense.Nodes.ToArray().Select(node => (node.Feature, node.Threshold)), sparse.Nodes.ToArray().Select(node => (node.Feature, node.Threshold)));
+        for (var i = 0; i < denseProbabilities.Length; i++)
+        {
+            Assert.Equal(denseProbabilities[i], sparseProbabilities[i], 4);
+        }
+
+        Assert.True(ClassificationMetrics.Compute(test.Labels, sparseProbabilities, 2).Accuracy > 0.9);
+    }
+
+    [Fact]
+    public void Fit_SparseFeaturesDifferentThreadCounts_IdenticalModel()
+    {
+        var data = SparseBinary(3000, seed: 27);
+
+        var one = ToBytes(new GbdtTrainer(Options(trees: 10, leaves: 16, threads: 1)).Fit(data, null));
+        var three = ToBytes(new GbdtTrainer(Options(trees: 10, leaves: 16, threads: 3)).Fit(data, null));
+
+        Assert.Equal(one, three);
     }
 
     [Fact]
@@ -340,6 +452,19 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
+    public void Fit_NoFeatures_PredictsTheMean()
+    {
+        var data = new LabeledData(new FeatureMatrix(4, 0), [1, 2, 3, 6], ModelTask.Regression, 1);
+
+        var model = new GbdtTrainer(Options(minRowsPerLeaf: 1)).Fit(data, null);
+
+        var output = new float[1];
+        model.Predict([], output);
+        Assert.Equal(3f, output[0], 5);
+        Assert.Equal([3f, 3f, 3f, 3f], GbdtTestData.PredictAll(model, data.Features).Select(v => MathF.Round(v, 4)));
+    }
+
+    [Fact]
     public void Fit_MaxDepthOne_GrowsStumps()
     {
         var model = new GbdtTrainer(Options(maxDepth: 1, leaves: 31)).Fit(GbdtTestData.Binary(500, 4, seed: 15), null);
@@ -358,6 +483,19 @@ public sealed class GbdtTrainerTests
     }
 
     [Fact]
+    public void Fit_FeatureSubsample_EachTreeSplitsOnItsDrawnFeatureOnly()
+    {
+        // One feature in six per tree.
+        var model = new GbdtTrainer(Options(trees: 20, featureSubsample: 0.1)).Fit(GbdtTestData.Binary(600, 6, seed: 19), null);
+
+        var featuresPerTree = Enumerable.Range(0, model.TreeCount)
+            .Select(tree => FeaturesOf(model, tree).Distinct().Count())
+            .ToArray();
+        Assert.All(featuresPerTree, count => Assert.True(count <= 1));
+        Assert.True(Enumerable.Range(0, model.TreeCount).SelectMany(tree => FeaturesOf(model, tree)).Distinct().Count() > 1);
+    }
+
+    [Fact]
     public void Predict_AfterWarmUp_AllocatesNothing()
     {
         var model = new GbdtTrainer(Options(trees: 50)).Fit(GbdtTestData.Multiclass(500, 5, seed: 17), null);
@@ -369,6 +507,23 @@ public sealed class GbdtTrainerTests
         for (var i = 0; i < 10_000; i++)
         {
             model.Predict(row, output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void PredictBatch_SmallBatchAfterWarmUp_AllocatesNothing()
+    {
+        var model = new GbdtTrainer(Options()).Fit(GbdtTestData.Binary(500, 5, seed: 24), null);
+        var rows = GbdtTestData.Binary(1000, 5, seed: 25).Features;
+        var output = new float[2000];
+        model.PredictBatch(rows, output);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            model.PredictBatch(rows, output);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -396,6 +551,33 @@ public sealed class GbdtTrainerTests
         return (data.SelectRows([.. Enumerable.Range(0, cut)]), data.SelectRows([.. Enumerable.Range(cut, data.RowCount - cut)]));
     }
 
+    /// <summary>Like hashed text: 200 columns of which each row sets about 8, with weights; some dense columns too.</summary>
+    private static LabeledData SparseBinary(int rows, int seed)
+    {
+        const int sparseColumns = 200;
+        var random = new Random(seed);
+        var matrix = new FeatureMatrix(rows, sparseColumns + 2);
+        var labels = new float[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            var score = 0.0;
+            for (var k = 0; k < 8; k++)
+            {
+                var column = random.Next(sparseColumns);
+                var weight = (float)(0.5 + random.NextDouble());
+                matrix[r, column] = weight;
+                score += column < 20 ? weight : column < 40 ? -weight : 0;
+            }
+
+            matrix[r, sparseColumns] = (float)random.NextDouble();
+            matrix[r, sparseColumns + 1] = random.NextDouble() < 0.1 ? float.NaN : (float)random.NextDouble();
+            score += matrix[r, sparseColumns] - 0.5;
+            labels[r] = score > 0 ? 1 : 0;
+        }
+
+        return new LabeledData(matrix, labels, ModelTask.Binary, 2);
+    }
+
     private static LabeledData NoisyBinary(int rows, int seed)
     {
         var data = GbdtTestData.Binary(rows, 4, seed, missingShare: 0);
@@ -413,6 +595,20 @@ public sealed class GbdtTrainerTests
 
     private static double ValidationLoss(GbdtModel model, LabeledData validation) =>
         ClassificationMetrics.Compute(validation.Labels, GbdtTestData.PredictAll(model, validation.Features), 2).LogLoss;
+
+    private static IEnumerable<int> FeaturesOf(GbdtModel model, int tree)
+    {
+        var pending = new Stack<int>([model.Roots[tree]]);
+        while (pending.TryPop(out var node))
+        {
+            if (node >= 0)
+            {
+                yield return model.Nodes[node].Feature;
+                pending.Push(model.Nodes[node].Left);
+                pending.Push(model.Nodes[node].Right);
+            }
+        }
+    }
 
     private static byte[] ToBytes(GbdtModel model)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FunctionsMl.Engine.Training;
 
 namespace FunctionsMl.Engine.Trainers.Gbdt.Binning;
@@ -35,19 +36,24 @@ internal sealed class BinnedMatrix
         var blockCount = (rowCount + RowsPerBlock - 1) / RowsPerBlock;
         // Row blocks read the row-major floats in order; each block writes its own stretch of every column.
         Parallel.For(0, blockCount, parallel, block =>
-        {
-            var start = block * RowsPerBlock;
-            var end = Math.Min(start + RowsPerBlock, rowCount);
-            var values = features.Values;
-            for (var row = start; row < end; row++)
-            {
-                var rowStart = row * columnCount;
-                for (var column = 0; column < columnCount; column++)
-                {
-                    bins[(column * rowCount) + row] = featureBins[column].BinOf(values[rowStart + column]);
-                }
-            }
-        });
+            BinRows(features, featureBins, bins, block * RowsPerBlock, Math.Min((block + 1) * RowsPerBlock, rowCount)));
         return new BinnedMatrix(bins, rowCount, columnCount);
+    }
+
+    /// <remarks>Fully optimised from the first call: training runs it only a few times, too few for tiering to help.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BinRows(FeatureMatrix features, FeatureBins[] featureBins, byte[] bins, int start, int end)
+    {
+        var rowCount = features.RowCount;
+        var columnCount = features.ColumnCount;
+        var values = features.Values;
+        for (var row = start; row < end; row++)
+        {
+            var rowStart = row * columnCount;
+            for (var column = 0; column < columnCount; column++)
+            {
+                bins[(column * rowCount) + row] = featureBins[column].BinOf(values[rowStart + column]);
+            }
+        }
     }
 }

@@ -41,6 +41,7 @@ internal sealed class FeatureBins
     /// <summary>The threshold that sends value bins 1..<paramref name="bin"/> left.</summary>
     public float ThresholdOf(int bin) => UpperBounds[bin - 1];
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte BinOf(float value)
     {
         if (float.IsNaN(value))

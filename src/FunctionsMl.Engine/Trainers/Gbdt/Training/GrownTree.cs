@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FunctionsMl.Engine.Trainers.Gbdt.Binning;
 
 namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
@@ -32,6 +33,7 @@ internal sealed class GrownTree
     /// <summary>Shrunk leaf values, already rounded to the float the model stores.</summary>
     public float[] LeafValues { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int LeafOf(BinnedMatrix bins, int row)
     {
         if (Nodes.Length == 0)

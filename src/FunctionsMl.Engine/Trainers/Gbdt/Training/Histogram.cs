@@ -53,22 +53,24 @@ internal sealed class Histogram(HistogramLayout layout)
 /// </summary>
 internal sealed class HistogramPool
 {
-    /// <summary>Bounds training memory for very wide data; 20 features of 256 bins take 120 KB a histogram.</summary>
-    private const long BudgetBytes = 256L * 1024 * 1024;
+    /// <summary>Bounds training memory for very wide data; 20 features of 256 bins take 160 KB a histogram.</summary>
+    internal const long DefaultBudgetBytes = 256L * 1024 * 1024;
 
     private readonly HistogramLayout _layout;
     private readonly Stack<Histogram> _free = new();
     private int _created;
 
-    public HistogramPool(HistogramLayout layout, int leaves)
+    public HistogramPool(HistogramLayout layout, int leaves, long budgetBytes = DefaultBudgetBytes)
     {
         _layout = layout;
         var bytesPerHistogram = Math.Max(1L, (long)layout.TotalBins * Marshal.SizeOf<HistogramBin>());
         // Three is the least a split needs: the parent's, and a fresh one for each child.
-        Capacity = (int)Math.Max(3, Math.Min(BudgetBytes / bytesPerHistogram, leaves));
+        Capacity = (int)Math.Max(3, Math.Min(budgetBytes / bytesPerHistogram, leaves));
     }
 
     public int Capacity { get; }
+
+    public HistogramLayout Layout => _layout;
 
     public Histogram? TryRent()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
@@ -68,6 +69,7 @@ internal sealed class LogisticObjective : Objective
         return [Math.Log(prior / (1 - prior))];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Gradients(ReadOnlySpan<double> scores, ReadOnlySpan<float> labels, GradientPair[][] gradients, int start, int end)
     {
         var output = gradients[0];
@@ -78,6 +80,7 @@ internal sealed class LogisticObjective : Objective
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double Loss(ReadOnlySpan<double> scores, ReadOnlySpan<float> labels)
     {
         var sum = 0.0;
@@ -124,6 +127,7 @@ internal sealed class SoftmaxObjective(int classCount) : Objective
         return scores;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Gradients(ReadOnlySpan<double> scores, ReadOnlySpan<float> labels, GradientPair[][] gradients, int start, int end)
     {
         Span<double> probabilities = classCount <= 256 ? stackalloc double[classCount] : new double[classCount];
@@ -140,6 +144,7 @@ internal sealed class SoftmaxObjective(int classCount) : Objective
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double Loss(ReadOnlySpan<double> scores, ReadOnlySpan<float> labels)
     {
         var sum = 0.0;
@@ -203,6 +208,7 @@ internal sealed class SquaredErrorObjective : Objective
         return [sum / labels.Length];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Gradients(ReadOnlySpan<double> scores, ReadOnlySpan<float> labels, GradientPair[][] gradients, int start, int end)
     {
         var output = gradients[0];
@@ -212,6 +218,7 @@ internal sealed class SquaredErrorObjective : Objective
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double Loss(ReadOnlySpan<double> scores, ReadOnlySpan<float> labels)
     {
         var sum = 0.0;

@@ -11,15 +11,19 @@ namespace FunctionsMl.Engine.Trainers.Gbdt.Training;
 /// the grower, so growing a tree allocates almost nothing.
 /// </summary>
 /// <remarks>
-/// Results do not depend on the number of threads: each feature's histogram is summed by one thread in
-/// row order, splits are compared in feature order, and rows are partitioned on one thread.
+/// Results do not depend on the number of threads: a pass hands whole features to threads, so each
+/// feature's histogram is summed by one thread in row order; splits are compared in feature order; and a
+/// stable partition has one possible result however its chunks are scheduled.
 /// </remarks>
+[SkipLocalsInit]
 internal sealed class TreeGrower
 {
+    /// <summary>Below this much work (histogram cells plus split-search bins) a pass runs on the calling
+    /// thread: the hand-off to the thread pool would cost more than it saves.</summary>
+    private const int ParallelWorkThreshold = 16 * 1024;
 
-    /// <summary>Below this many (row, feature) cells a histogram pass runs on the calling thread: the
-    /// hand-off to the thread pool costs more than it saves.</summary>
-    private const int ParallelCellThreshold = 32 * 1024;
+    /// <summary>Rows per unit of parallel partitioning; fixed, so the work split never depends on thread count.</summary>
+    private const int PartitionChunkRows = 16 * 1024;
 
     private readonly BinnedMatrix _bins;
     private readonly FeatureBins[] _featureBins;
@@ -33,14 +37,26 @@ internal sealed class TreeGrower
 
     /// <summary>Rows of the current tree's sample, each leaf's rows a contiguous stretch in ascending row order.</summary>
     private readonly int[] _indices;
-    private readonly int[] _scratch;
+    private readonly int[] _left;
+    private readonly int[] _right;
+    private readonly int[] _chunkLeftCounts;
+    private readonly Action<int> _partitionChunk;
 
     /// <summary>_ordered[i] = gradients[_indices[i]] for the stretches being summed, so histogram loops read them in order.</summary>
     private readonly GradientPair[] _ordered;
     private readonly Leaf[] _leaves;
     private readonly List<GrownNode> _nodes = [];
+    private readonly SparseRows? _sparse;
+
+    /// <summary>Per feature (indexed by feature, not by slot), the best split of the pass's first and second leaf.</summary>
     private readonly SplitCandidate[] _firstBest;
     private readonly SplitCandidate[] _secondBest;
+
+    /// <summary>The tree's features in column storage, then those in <see cref="_sparse"/>; counts below.</summary>
+    private readonly int[] _denseFeatures;
+    private readonly int[] _sparseFeatures;
+    private int _denseCount;
+    private int _sparseCount;
 
     // The tree being grown and the histogram pass in flight; fields so the pass delegate allocates nothing.
     private GradientPair[] _gradients = [];
@@ -52,12 +68,16 @@ internal sealed class TreeGrower
     private bool _buildFirst;
     private bool _buildSecond;
     private bool _subtractSecond;
+    private SplitCandidate _partitionSplit;
+    private int _partitionStart;
+    private int _partitionEnd;
+    private int _activeBins;
 
-    public TreeGrower(BinnedMatrix bins, FeatureBins[] featureBins, GbdtOptions options, ParallelOptions parallel)
+    public TreeGrower(BinnedMatrix bins, FeatureBins[] featureBins, GbdtOptions options, ParallelOptions parallel, long histogramBudgetBytes, double sparseThreshold)
     {
         _bins = bins;
         _featureBins = featureBins;
-        _pool = new HistogramPool(new HistogramLayout(featureBins), options.Leaves);
+        _pool = new HistogramPool(new HistogramLayout(featureBins), options.Leaves, histogramBudgetBytes);
         _finder = new SplitFinder(options.L2, options.MinRowsPerLeaf, options.MinHessianPerLeaf);
         _maxLeaves = options.Leaves;
         _maxDepth = options.MaxDepth;
@@ -65,7 +85,10 @@ internal sealed class TreeGrower
         _parallel = parallel;
         _featurePass = FeaturePass;
         _indices = new int[bins.RowCount];
-        _scratch = new int[bins.RowCount];
+        _left = new int[bins.RowCount];
+        _right = new int[bins.RowCount];
+        _chunkLeftCounts = new int[(bins.RowCount / PartitionChunkRows) + 2];
+        _partitionChunk = PartitionChunk;
         _ordered = new GradientPair[bins.RowCount];
         _leaves = new Leaf[options.Leaves];
         for (var i = 0; i < _leaves.Length; i++)
@@ -75,6 +98,9 @@ internal sealed class TreeGrower
 
         _firstBest = new SplitCandidate[featureBins.Length];
         _secondBest = new SplitCandidate[featureBins.Length];
+        _denseFeatures = new int[featureBins.Length];
+        _sparseFeatures = new int[featureBins.Length];
+        _sparse = SparseRows.Create(bins, featureBins, _pool.Layout, sparseThreshold, parallel);
     }
 
     public int LeafCount => _leafCount;
@@ -89,6 +115,21 @@ internal sealed class TreeGrower
     {
         _gradients = gradients;
         _features = features;
+        _activeBins = 0;
+        _denseCount = _sparseCount = 0;
+        foreach (var feature in features)
+        {
+            _activeBins += _featureBins[feature].BinCount;
+            if (_sparse?.IsSparse[feature] == true)
+            {
+                _sparseFeatures[_sparseCount++] = feature;
+            }
+            else
+            {
+                _denseFeatures[_denseCount++] = feature;
+            }
+        }
+
         _nodes.Clear();
         var rowCount = sample?.Length ?? _bins.RowCount;
         _identityRows = sample is null;
@@ -230,33 +271,78 @@ internal sealed class TreeGrower
     }
 
     /// <summary>Moves the rows of a leaf going left to the front of its stretch, keeping row order on both sides.</summary>
+    /// <remarks>A stable partition has one possible result, so splitting the work into chunks cannot change it.</remarks>
+    private int Partition(int start, int count, in SplitCandidate split)
+    {
+        var chunks = (count + PartitionChunkRows - 1) / PartitionChunkRows;
+        _partitionSplit = split;
+        _partitionStart = start;
+        _partitionEnd = start + count;
+        if (chunks > 1 && _parallel.MaxDegreeOfParallelism > 1)
+        {
+            Parallel.For(0, chunks, _parallel, _partitionChunk);
+        }
+        else
+        {
+            for (var chunk = 0; chunk < chunks; chunk++)
+            {
+                PartitionChunk(chunk);
+            }
+        }
+
+        // Chunk by chunk: the left rows, then the right rows, each in their original order.
+        var leftCount = 0;
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            var chunkStart = start + (chunk * PartitionChunkRows);
+            _left.AsSpan(chunkStart, _chunkLeftCounts[chunk]).CopyTo(_indices.AsSpan(start + leftCount));
+            leftCount += _chunkLeftCounts[chunk];
+        }
+
+        var rightCount = 0;
+        for (var chunk = 0; chunk < chunks; chunk++)
+        {
+            var chunkStart = start + (chunk * PartitionChunkRows);
+            var chunkRows = Math.Min(PartitionChunkRows, start + count - chunkStart);
+            var chunkRight = chunkRows - _chunkLeftCounts[chunk];
+            _right.AsSpan(chunkStart, chunkRight).CopyTo(_indices.AsSpan(start + leftCount + rightCount));
+            rightCount += chunkRight;
+        }
+
+        return leftCount;
+    }
+
+    /// <summary>Splits one chunk's rows into <see cref="_left"/> and <see cref="_right"/> at the chunk's own offset.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe int Partition(int start, int count, in SplitCandidate split)
+    private unsafe void PartitionChunk(int chunk)
     {
         // Branch-free: which side a row goes is a coin toss to the branch predictor.
+        var split = _partitionSplit;
         var bin = (uint)split.Bin;
         var missingLeft = split.DefaultLeft ? 1 : 0;
+        var chunkStart = _partitionStart + (chunk * PartitionChunkRows);
+        var count = Math.Min(PartitionChunkRows, _partitionEnd - chunkStart);
         var leftCount = 0;
         var rightCount = 0;
         fixed (byte* column = _bins.Column(split.Feature))
-        fixed (int* indices = &_indices[start])
-        fixed (int* scratch = _scratch)
+        fixed (int* indices = &_indices[chunkStart])
+        fixed (int* left = &_left[chunkStart])
+        fixed (int* right = &_right[chunkStart])
         {
             for (var i = 0; i < count; i++)
             {
                 var row = indices[i];
                 var value = (uint)column[row];
                 // value - 1 wraps to uint.MaxValue for the missing bin 0, which then goes left only by default.
-                var left = (value - 1 < bin ? 1 : 0) | (value == 0 ? missingLeft : 0);
-                indices[leftCount] = row;
-                scratch[rightCount] = row;
-                leftCount += left;
-                rightCount += 1 - left;
+                var goesLeft = (value - 1 < bin ? 1 : 0) | (value == 0 ? missingLeft : 0);
+                left[leftCount] = row;
+                right[rightCount] = row;
+                leftCount += goesLeft;
+                rightCount += 1 - goesLeft;
             }
         }
 
-        _scratch.AsSpan(0, rightCount).CopyTo(_indices.AsSpan(start + leftCount));
-        return leftCount;
+        _chunkLeftCounts[chunk] = leftCount;
     }
 
     /// <summary>
@@ -284,14 +370,18 @@ internal sealed class TreeGrower
             cells += second!.Count;
         }
 
-        cells *= _features.Length;
-        if (_parallel.MaxDegreeOfParallelism > 1 && cells >= ParallelCellThreshold)
+        // Dense features read every row; the sparse ones together read a few entries per row.
+        cells *= _denseCount + (_sparseCount > 0 ? 4 : 0);
+        // The split search reads each bin a few times per leaf evaluated.
+        var work = cells + (_activeBins * (second is null ? 4L : 8L));
+        var tasks = _denseCount + (_sparseCount > 0 ? 1 : 0);
+        if (_parallel.MaxDegreeOfParallelism > 1 && work >= ParallelWorkThreshold)
         {
-            Parallel.For(0, _features.Length, _parallel, _featurePass);
+            Parallel.For(0, tasks, _parallel, _featurePass);
         }
         else
         {
-            for (var i = 0; i < _features.Length; i++)
+            for (var i = 0; i < tasks; i++)
             {
                 FeaturePass(i);
             }
@@ -313,11 +403,11 @@ internal sealed class TreeGrower
         var best = SplitCandidate.None;
         if (evaluated)
         {
-            for (var i = 0; i < _features.Length; i++)
+            foreach (var feature in _features)
             {
-                if (perFeature[i].IsBetterThan(best))
+                if (perFeature[feature].IsBetterThan(best))
                 {
-                    best = perFeature[i];
+                    best = perFeature[feature];
                 }
             }
         }
@@ -325,9 +415,26 @@ internal sealed class TreeGrower
         return best;
     }
 
-    private void FeaturePass(int featureSlot)
+    /// <summary>Task 0 is every sparse feature when there are any (the longest task, so it starts first); the rest are one dense feature each.</summary>
+    private void FeaturePass(int task)
     {
-        var feature = _features[featureSlot];
+        if (_sparseCount > 0)
+        {
+            if (task == 0)
+            {
+                SparsePass();
+                return;
+            }
+
+            task--;
+        }
+
+        DensePass(_denseFeatures[task]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DensePass(int feature)
+    {
         var first = _first!;
         var firstBins = first.Histogram is null ? default : first.Histogram.Feature(feature);
         if (_buildFirst)
@@ -335,7 +442,44 @@ internal sealed class TreeGrower
             BuildFeature(firstBins, feature, first);
         }
 
-        _firstBest[featureSlot] = first.Histogram is not null && CanSplit(first)
+        FinishFeature(feature, firstBins, sparse: false);
+    }
+
+    /// <summary>Sums the sparse features' stored entries for the leaves being built, then completes each feature.</summary>
+    private void SparsePass()
+    {
+        var first = _first!;
+        if (_buildFirst)
+        {
+            BuildSparse(first);
+        }
+
+        if (_buildSecond)
+        {
+            BuildSparse(_second!);
+        }
+
+        for (var i = 0; i < _sparseCount; i++)
+        {
+            var feature = _sparseFeatures[i];
+            var firstBins = first.Histogram is null ? default : first.Histogram.Feature(feature);
+            if (_buildFirst)
+            {
+                FillCommonBin(firstBins, feature, first.Sums);
+            }
+
+            FinishFeature(feature, firstBins, sparse: true);
+        }
+    }
+
+    /// <summary>
+    /// With the first leaf's histogram of <paramref name="feature"/> complete: finds its best split, then
+    /// derives (by subtraction) or completes the second leaf's histogram and finds that one's best split.
+    /// </summary>
+    private void FinishFeature(int feature, Span<HistogramBin> firstBins, bool sparse)
+    {
+        var first = _first!;
+        _firstBest[feature] = first.Histogram is not null && CanSplit(first)
             ? _finder.Best(firstBins, feature, first.Sums)
             : SplitCandidate.None;
 
@@ -350,14 +494,80 @@ internal sealed class TreeGrower
         {
             Subtract(secondBins, firstBins);
         }
+        else if (_buildSecond && sparse)
+        {
+            FillCommonBin(secondBins, feature, second.Sums);
+        }
         else if (_buildSecond)
         {
             BuildFeature(secondBins, feature, second);
         }
 
-        _secondBest[featureSlot] = _finder.Best(secondBins, feature, second.Sums);
+        _secondBest[feature] = _finder.Best(secondBins, feature, second.Sums);
     }
 
+    /// <summary>Adds the leaf's rows' stored sparse entries; the features' common bins are left for <see cref="FillCommonBin"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void BuildSparse(Leaf leaf)
+    {
+        var histogram = leaf.Histogram!;
+        for (var i = 0; i < _sparseCount; i++)
+        {
+            histogram.Feature(_sparseFeatures[i]).Clear();
+        }
+
+        var identity = _identityRows && leaf.Count == _bins.RowCount;
+        var sparse = _sparse!;
+        fixed (HistogramBin* bins = histogram.Bins)
+        fixed (int* rowStarts = sparse.RowStarts)
+        fixed (int* entries = sparse.Entries)
+        fixed (int* indices = _indices)
+        fixed (GradientPair* all = _gradients)
+        fixed (GradientPair* ordered = _ordered)
+        {
+            var rows = indices + leaf.Start;
+            var gradients = identity ? all : ordered + leaf.Start;
+            for (var i = 0; i < leaf.Count; i++)
+            {
+                var row = identity ? i : rows[i];
+                var end = rowStarts[row + 1];
+                for (var e = rowStarts[row]; e < end; e++)
+                {
+                    var entry = bins + entries[e];
+                    if (Avx.IsSupported)
+                    {
+                        Avx.Store((double*)entry, Avx.Add(Avx.LoadVector256((double*)entry), Avx.ConvertToVector256Double(Sse.LoadVector128((float*)(gradients + i)))));
+                    }
+                    else
+                    {
+                        entry->Gradient += gradients[i].Gradient;
+                        entry->Hessian += gradients[i].Hessian;
+                        entry->Count += gradients[i].Count;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The common bin of a sparse feature holds whatever of the leaf its other bins do not.</summary>
+    private void FillCommonBin(Span<HistogramBin> bins, int feature, in GradientSums leaf)
+    {
+        var common = _sparse!.CommonBins[feature];
+        double gradient = 0, hessian = 0, count = 0;
+        for (var b = 0; b < bins.Length; b++)
+        {
+            if (b != common)
+            {
+                gradient += bins[b].Gradient;
+                hessian += bins[b].Hessian;
+                count += bins[b].Count;
+            }
+        }
+
+        bins[common] = new HistogramBin { Gradient = leaf.Gradient - gradient, Hessian = leaf.Hessian - hessian, Count = leaf.Count - count };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Gather(Leaf leaf)
     {
         if (_identityRows && leaf.Count == _bins.RowCount)
