@@ -79,9 +79,9 @@ public sealed class ModelsHandler(ModelRegistry registry)
             var reason = root.TryGetProperty("reason", out var reasonElement) && reasonElement.ValueKind == JsonValueKind.String
                 ? reasonElement.GetString()!
                 : $"set through the API";
-            var expectedETag = request.Headers.IfMatch.ToString() is { Length: > 0 } ifMatch ? ifMatch.Trim('"') : null;
+            var expectedETag = await ExpectedETagAsync(request, name, cancellationToken).ConfigureAwait(false);
             var aliases = await registry.SetAliasAsync(name, alias, version, new AliasChange("api", reason), expectedETag, cancellationToken).ConfigureAwait(false);
-            request.HttpContext.Response.Headers.ETag = $"\"{aliases.ETag}\"";
+            request.HttpContext.Response.Headers.ETag = HeaderETag(aliases.ETag);
             return Results.Ok(new AliasList(name, aliases.Aliases));
         }
         catch (PreconditionFailedException)
@@ -93,6 +93,29 @@ public sealed class ModelsHandler(ModelRegistry registry)
             return problem;
         }
     }
+
+    /// <summary>
+    /// The store ETag an <c>If-Match</c> header stands for. Stores differ in whether their ETags carry quotes,
+    /// so the header is compared with the current ETag without quotes, and the store's own spelling goes to the
+    /// compare-and-swap, which still guards against a change in between.
+    /// </summary>
+    /// <exception cref="PreconditionFailedException">The header does not name the current aliases.</exception>
+    private async Task<string?> ExpectedETagAsync(HttpRequest request, string name, CancellationToken cancellationToken)
+    {
+        if (request.Headers.IfMatch.ToString() is not { Length: > 0 } ifMatch)
+        {
+            return null;
+        }
+
+        var current = (await registry.GetAliasesAsync(name, cancellationToken).ConfigureAwait(false)).ETag;
+        return current is not null && current.Trim('"') == ifMatch.Trim().Trim('"')
+            ? current
+            : throw new PreconditionFailedException(RegistryPathOf(name), WriteCondition.IfMatch(ifMatch));
+    }
+
+    private static string RegistryPathOf(string name) => $"models/{name}/aliases.json";
+
+    private static string? HeaderETag(string? eTag) => eTag is null ? null : $"\"{eTag.Trim('"')}\"";
 
     /// <summary><c>GET /api/models/{name}/audit</c>: every alias change, newest first.</summary>
     public async Task<IResult> AuditAsync(string name, CancellationToken cancellationToken)

@@ -118,6 +118,20 @@ public sealed class ManagementApiTests(ServedSamplesFixture fixture)
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
     }
 
+    [Fact]
+    public async Task SetAlias_IfMatchWithTheETagItWasGiven_Succeeds()
+    {
+        using var first = await fixture.Client.SendAsync(WithKey(HttpMethod.Put, "/api/models/diabetes/aliases/canary", new { version = "1" }));
+        var eTag = first.Headers.ETag!.ToString();
+        using var request = WithKey(HttpMethod.Put, "/api/models/diabetes/aliases/canary-2", new { version = "1" });
+        request.Headers.TryAddWithoutValidation("If-Match", eTag);
+
+        using var second = await fixture.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+    }
+
     internal static HttpRequestMessage WithKey(HttpMethod method, string path, object? body = null, string key = LocalHostProcess.ApiKey)
     {
         var request = new HttpRequestMessage(method, path);
