@@ -51,11 +51,13 @@ public sealed record EvaluateInput(RunRef Run, CandidateModel Candidate);
 /// <param name="ChampionVersion">The version <c>production</c> pointed to; the promotion's compare-and-swap expects it still does.</param>
 /// <param name="ChampionMetrics">Null when there is no champion or it could not be scored.</param>
 /// <param name="ChampionNote">Why a champion could not be scored.</param>
+/// <param name="ChampionOnline">The champion version's online metrics from feedback (last 30 days), when any.</param>
 public sealed record Evaluation(
     IReadOnlyDictionary<string, double> CandidateMetrics,
     string? ChampionVersion,
     IReadOnlyDictionary<string, double>? ChampionMetrics,
-    string? ChampionNote);
+    string? ChampionNote,
+    Monitoring.OnlineMetrics? ChampionOnline = null);
 
 /// <summary>Input of RegisterAndPromote and KeepChampion: the gate's decision and what it was based on.</summary>
 public sealed record DecisionInput(RunRef Run, CandidateModel Candidate, string? ChampionVersion, GateDecision Decision);

@@ -148,7 +148,11 @@ public sealed class RetrainingActivities
             (IReadOnlyDictionary<string, double>? championMetrics, string? note) = championVersion is null
                 ? (null, null)
                 : await ScoreChampionAsync(run.Model, championVersion, holdout, cancellationToken).ConfigureAwait(false);
-            var evaluation = new Evaluation(candidateMetrics, championVersion, championMetrics, note);
+            // Feedback on the champion, if there is enough, can lower the bar the candidate must clear (OnlineMetricsRule).
+            var online = championVersion is null
+                ? null
+                : await Monitoring.OnlineMetricsReader.ReadAsync(_store, run.Model, championVersion, _timeProvider.GetUtcNow().AddDays(-30), cancellationToken).ConfigureAwait(false);
+            var evaluation = new Evaluation(candidateMetrics, championVersion, championMetrics, note, online);
             string outcome = championVersion is null
                 ? "no production version yet: the candidate would be the first"
                 : championMetrics is null

@@ -40,7 +40,14 @@ public static class RetrainingOrchestration
             step = RetrainingActivityNames.EvaluateChampion;
             Evaluation evaluation = await context.CallActivityAsync<Evaluation>(step, new EvaluateInput(run, candidate), retry);
 
-            GateDecision decision = RetrainingGate.Decide(definition.Rule, evaluation.CandidateMetrics, evaluation.ChampionVersion, evaluation.ChampionMetrics);
+            // A pure function of activity outputs, so replay-safe: online metrics from feedback may replace the
+            // champion's holdout figure when they are worse and numerous enough (documented on OnlineMetricsRule).
+            var online = Monitoring.OnlineMetricsRule.Adjust(definition.Rule.Metric, evaluation.ChampionMetrics, evaluation.ChampionOnline);
+            GateDecision decision = RetrainingGate.Decide(definition.Rule, evaluation.CandidateMetrics, evaluation.ChampionVersion, online.ChampionMetrics);
+            if (online.Applied)
+            {
+                decision = decision with { Reason = $"{decision.Reason} ({online.Reason})" };
+            }
             RetrainingLog.GateDecided(logger, request.Model, request.RunId, decision.Verdict, decision.Reason);
 
             step = decision.Promote ? RetrainingActivityNames.RegisterAndPromote : RetrainingActivityNames.KeepChampion;
