@@ -59,6 +59,25 @@ public sealed class RetrainingRunTests
     }
 
     [Fact]
+    public async Task RunAsync_ChampionDoingBadlyOnFeedback_IsJudgedByItsOnlineAccuracy()
+    {
+        await using var host = new RetrainingTestHost();
+        await host.PublishIrisAsync();
+        await host.Retraining.RunAsync("iris", RunTrigger.Cli);
+        // 250 feedback rows on version 1, half of them wrong: online accuracy 0.5, far below its holdout figure.
+        var day = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var lines = Enumerable.Range(0, 250).Select(i => $$"""{"version":"1","requestId":"r{{i}}","row":0,"correct":{{(i % 2 == 0 ? "true" : "false")}}}""");
+        await host.Store.WriteAsync($"logs/iris/feedback/{day}/test.jsonl", Encoding.UTF8.GetBytes(string.Join('\n', lines)), WriteCondition.None);
+
+        RetrainingRun second = await host.Retraining.RunAsync("iris", RunTrigger.Schedule);
+
+        // Unchanged data ties on the holdout, which alone would keep the champion; its online accuracy decides.
+        Assert.Equal(RunStatus.Succeeded, second.Status);
+        Assert.Equal(GateVerdict.Promote, second.Decision);
+        Assert.Contains("feedback", second.Reason, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task RunAsync_SecondRunOnUnchangedData_KeepsTheChampion()
     {
         await using var host = new RetrainingTestHost();
