@@ -32,8 +32,9 @@ public sealed class ScoringRestartTests : IDisposable
 
         using (var first = StartHost())
         {
-            // The store streams the output into a temporary file beside the target: its growth means scoring is under way.
-            await WaitUntilAsync(() => Directory.Exists(scoredFolder) && Directory.GetFiles(scoredFolder, ".big.csv.*.tmp").Any(f => new FileInfo(f).Length > 64 * 1024), first);
+            // The store streams the output into a temporary file beside the target: its first bytes mean scoring is
+            // under way, with nearly the whole file still to go (waiting for more left too small a window on a fast machine).
+            await WaitUntilAsync(() => Directory.Exists(scoredFolder) && Directory.GetFiles(scoredFolder, ".big.csv.*.tmp").Any(f => new FileInfo(f).Length > 0), first);
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync();
         }
