@@ -1,4 +1,5 @@
 using FunctionsMl.Engine.Models;
+using FunctionsMl.Serving.Definitions;
 using FunctionsMl.Serving.Caching;
 using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Storage;
@@ -33,5 +34,5 @@ public sealed class CachedModelResolver(PredictorCache<TrainedModel> cache, IObj
     }
 
     private async Task<bool> IsDefinedAsync(string name, CancellationToken cancellationToken) =>
-        await store.GetETagAsync($"models/{name}/model.json", cancellationToken).ConfigureAwait(false) is not null;
+        await store.GetETagAsync(DefinitionPaths.Definition(name), cancellationToken).ConfigureAwait(false) is not null;
 }

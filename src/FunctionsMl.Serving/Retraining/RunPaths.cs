@@ -13,7 +13,7 @@ namespace FunctionsMl.Serving.Retraining;
 /// </summary>
 public static class RunPaths
 {
-    public const string DefinitionFileName = "model.json";
+    public const string DefinitionFileName = Definitions.DefinitionPaths.DefinitionFileName;
     public const string CandidateFileName = "candidate.fml";
     public const string HoldoutFileName = "holdout.jsonl";
     public const string HoldoutColumnsFileName = "holdout.columns.json";

@@ -22,10 +22,12 @@ public sealed class InferenceProtocolTests(ServedSamplesFixture fixture)
     {
         var metadata = await fixture.Client.GetFromJsonAsync<JsonElement>("/v2");
         var ready = await fixture.Client.GetFromJsonAsync<JsonElement>("/v2/health/ready");
+        var live = await fixture.Client.GetFromJsonAsync<JsonElement>("/v2/health/live");
 
         Assert.Equal("functionsml", metadata.GetProperty("name").GetString());
         Assert.Equal(JsonValueKind.Array, metadata.GetProperty("extensions").ValueKind);
         Assert.True(ready.GetProperty("ready").GetBoolean());
+        Assert.True(live.GetProperty("live").GetBoolean());
     }
 
     [Fact]

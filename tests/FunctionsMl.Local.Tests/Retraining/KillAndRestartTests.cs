@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using FunctionsMl.Local.Tests.Support;
 using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Retraining;
 using FunctionsMl.Serving.Storage;
@@ -53,7 +54,7 @@ public sealed class KillAndRestartTests : IDisposable
         Assert.Equal(killedProcess, (await new RunLocks(objects, TimeProvider.System).ReadAsync("slow"))!.Value.Info.Owner.ProcessId);
 
         // Restart as a host (without start-up training: production already has a version anyway).
-        int port = LocalProcess.FreeTcpPort();
+        int port = LoopbackPort.Free();
         using LocalProcess host = LocalProcess.Start("serve", "--store", store, "--models", models, "--urls", $"http://127.0.0.1:{port}", "--api-key", ApiKey, "--no-train");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         http.DefaultRequestHeaders.Add("x-functions-key", ApiKey);

@@ -4,6 +4,8 @@ using System.Text.Json;
 using FunctionsMl.Serving.Http;
 using FunctionsMl.Serving.Retraining;
 
+using FunctionsMl.Local.Tests.Support;
+
 namespace FunctionsMl.Local.Tests.Retraining;
 
 /// <summary>The local host as a real process: start-up training, then retraining over HTTP.</summary>
@@ -25,7 +27,7 @@ public sealed class LocalHostRetrainingTests : IDisposable
         Directory.CreateDirectory(Path.Combine(models, "iris", "data"));
         File.Copy(Path.Combine(iris, "data", "iris.csv"), Path.Combine(models, "iris", "data", "iris.csv"));
         await File.WriteAllTextAsync(Path.Combine(models, "iris", "model.json"), WeakIris);
-        int port = LocalProcess.FreeTcpPort();
+        int port = LoopbackPort.Free();
         using LocalProcess host = LocalProcess.Start("serve", "--store", store, "--models", models, "--urls", $"http://127.0.0.1:{port}", "--api-key", ApiKey);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         http.DefaultRequestHeaders.Add("x-functions-key", ApiKey);
@@ -74,7 +76,7 @@ public sealed class LocalHostRetrainingTests : IDisposable
         File.Copy(Path.Combine(iris, "data", "iris.csv"), Path.Combine(models, "iris", "data", "iris.csv"));
         string definition = await File.ReadAllTextAsync(Path.Combine(iris, "model.json"));
         await File.WriteAllTextAsync(Path.Combine(models, "iris", "model.json"), definition.Replace("\"0 0 2 * * *\"", "\"*/2 * * * * *\"", StringComparison.Ordinal));
-        int port = LocalProcess.FreeTcpPort();
+        int port = LoopbackPort.Free();
         using LocalProcess host = LocalProcess.Start("serve", "--store", _scratch.Combine("store"), "--models", models, "--urls", $"http://127.0.0.1:{port}", "--api-key", ApiKey, "--no-train");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         http.DefaultRequestHeaders.Add("x-functions-key", ApiKey);

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace FunctionsMl.Local.Tests.Retraining;
@@ -108,12 +106,6 @@ public sealed class LocalProcess : IDisposable
         _process.Dispose();
     }
 
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public static string RepositoryRoot()
     {

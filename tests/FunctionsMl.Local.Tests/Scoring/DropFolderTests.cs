@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using FunctionsMl.Local.Tests.Support;
 
 namespace FunctionsMl.Local.Tests.Scoring;
 
@@ -22,7 +21,7 @@ public sealed class DropFolderTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(drop, "incoming", "iris", "my batch.csv"), $"{LocalScoringTestStore.IrisHeader}\n5.1,3.5,1.4,0.2\n5.1,?,1.4,0.2\n");
         await File.WriteAllTextAsync(Path.Combine(drop, "incoming", "iris", "notes.txt"), "not data");
 
-        using var host = Process.Start(new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--store", _store.StorePath, "--urls", $"http://127.0.0.1:{FreeTcpPort()}"])
+        using var host = Process.Start(new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "--store", _store.StorePath, "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -60,10 +59,4 @@ public sealed class DropFolderTests : IDisposable
         return await File.ReadAllTextAsync(file);
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using FunctionsMl.Local.Tests.Support;
 
 namespace FunctionsMl.Local.Tests.Scoring;
 
@@ -68,7 +67,7 @@ public sealed class ScoringRestartTests : IDisposable
 
     private Process StartHost()
     {
-        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "serve", "--store", _store.StorePath, "--urls", $"http://127.0.0.1:{FreeTcpPort()}"])
+        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, "serve", "--store", _store.StorePath, "--urls", $"http://127.0.0.1:{LoopbackPort.Free()}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -97,10 +96,4 @@ public sealed class ScoringRestartTests : IDisposable
         }
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

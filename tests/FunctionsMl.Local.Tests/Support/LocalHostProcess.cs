@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace FunctionsMl.Local.Tests.Support;
@@ -49,7 +47,7 @@ internal sealed class LocalHostProcess : IAsyncDisposable
     /// <summary>As <see cref="StartAsync"/>, leaving the key to the host (the store's own key).</summary>
     public static async Task<LocalHostProcess> StartWithoutKeyAsync(string storePath, params string[] extraArguments)
     {
-        var port = FreeTcpPort();
+        var port = LoopbackPort.Free();
         var address = new Uri($"http://127.0.0.1:{port}");
         string[] arguments = [typeof(Program).Assembly.Location, "serve", "--store", storePath, "--urls", address.ToString().TrimEnd('/'), .. extraArguments];
         var startInfo = new ProcessStartInfo("dotnet", arguments)
@@ -127,10 +125,4 @@ internal sealed class LocalHostProcess : IAsyncDisposable
         }
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
