@@ -33,7 +33,8 @@ public sealed class ScoringRestartTests : IDisposable
         {
             // The store streams the output into a temporary file beside the target: its first bytes mean scoring is
             // under way, with nearly the whole file still to go (waiting for more left too small a window on a fast machine).
-            await WaitUntilAsync(() => Directory.Exists(scoredFolder) && Directory.GetFiles(scoredFolder, ".big.csv.*.tmp").Any(f => new FileInfo(f).Length > 0), first);
+            // The lease is written the same way (".big.csv.lease.json.*.tmp"), before scoring starts: that one does not count.
+            await WaitUntilAsync(() => Directory.Exists(scoredFolder) && Directory.GetFiles(scoredFolder, ".big.csv.*.tmp").Any(IsOutputInProgress), first);
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync();
         }
@@ -85,6 +86,14 @@ public sealed class ScoringRestartTests : IDisposable
         return process;
     }
 
+    private static bool IsOutputInProgress(string temporaryFile)
+    {
+        var file = new FileInfo(temporaryFile);
+        // Refresh reads a file renamed away since the listing as absent (Length would throw).
+        file.Refresh();
+        return !file.Name.StartsWith(".big.csv.lease.json.", StringComparison.Ordinal) && file.Exists && file.Length > 0;
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, Process host)
     {
         var deadline = DateTime.UtcNow + Timeout;
@@ -95,5 +104,4 @@ public sealed class ScoringRestartTests : IDisposable
             await Task.Delay(5);
         }
     }
-
 }
