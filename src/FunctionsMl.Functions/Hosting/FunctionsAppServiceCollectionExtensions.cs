@@ -1,5 +1,8 @@
+using Azure.Core.Serialization;
 using FunctionsMl.Functions.Storage;
 using FunctionsMl.Serving.Hosting;
+using FunctionsMl.Serving.Retraining;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +15,12 @@ public static class FunctionsAppServiceCollectionExtensions
     /// <c>FunctionsMl__Storage=filesystem</c>), the shared FunctionsMl services, and problem details for error
     /// responses, as the local host registers them, so both hosts answer errors alike.
     /// </summary>
+    /// <remarks>
+    /// Two settings differ from the local host. Durable Functions serializes orchestration and activity inputs and
+    /// outputs with the worker's serializer, so it is set to <see cref="RetrainingJson.Options"/>: the options the local
+    /// runner round-trips them through (a NaN metric, enums as names). And a run executes wherever Durable schedules it,
+    /// not in the process that started it (<see cref="RetrainingOptions.RunsInStartingProcess"/>).
+    /// </remarks>
     public static IServiceCollection AddFunctionsMlApp(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -21,6 +30,8 @@ public static class FunctionsAppServiceCollectionExtensions
         services.AddFunctionsMlAzureStorage(configuration);
         services.AddFunctionsMl(configuration);
         services.AddProblemDetails();
+        services.Configure<WorkerOptions>(worker => worker.Serializer = new JsonObjectSerializer(RetrainingJson.Options));
+        services.PostConfigure<RetrainingOptions>(retraining => retraining.RunsInStartingProcess = false);
         return services;
     }
 }

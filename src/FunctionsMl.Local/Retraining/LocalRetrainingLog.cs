@@ -26,17 +26,9 @@ internal static partial class LocalRetrainingLog
     [LoggerMessage(EventId = 1576, Level = LogLevel.Error, Message = "Start-up publishing or training failed")]
     public static partial void BootstrapFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1577, Level = LogLevel.Error, Message = "Model {Model} is not scheduled: {Problem}")]
-    public static partial void InvalidSchedule(ILogger logger, string model, string problem);
 
-    [LoggerMessage(EventId = 1578, Level = LogLevel.Information, Message = "Model {Model}: scheduled run {RunId} started ({Schedule})")]
-    public static partial void ScheduledRunStarted(ILogger logger, string model, string runId, string schedule);
 
-    [LoggerMessage(EventId = 1579, Level = LogLevel.Information, Message = "Model {Model}: scheduled run skipped, run {RunId} is still running")]
-    public static partial void ScheduledRunSkipped(ILogger logger, string model, string runId);
 
-    [LoggerMessage(EventId = 1580, Level = LogLevel.Error, Message = "Model {Model}: scheduled run could not start: {Problem}")]
-    public static partial void ScheduledRunFailed(ILogger logger, string model, string problem);
 
     [LoggerMessage(EventId = 1581, Level = LogLevel.Error, Message = "The retraining scheduler failed; it tries again shortly")]
     public static partial void SchedulerFailed(ILogger logger, Exception exception);

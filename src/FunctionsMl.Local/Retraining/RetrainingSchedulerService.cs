@@ -1,5 +1,3 @@
-using FunctionsMl.Engine.Models;
-using FunctionsMl.Serving.Definitions;
 using FunctionsMl.Serving.Retraining;
 
 namespace FunctionsMl.Local.Retraining;
@@ -13,21 +11,12 @@ namespace FunctionsMl.Local.Retraining;
 /// </summary>
 public sealed class RetrainingSchedulerService(
     RetrainingBootstrapService bootstrap,
-    DefinitionStore definitions,
+    ScheduledRetraining scheduled,
     IRetrainingStarter starter,
     TimeProvider timeProvider,
     LocalRetrainingOptions options,
     ILogger<RetrainingSchedulerService> logger) : BackgroundService
 {
-    private readonly HashSet<string> _reportedInvalid = new(StringComparer.Ordinal);
-
-    /// <summary>The schedules that fire in (<paramref name="after"/>, <paramref name="until"/>], each once however often it fires there.</summary>
-    public static IReadOnlyList<ModelSchedule> DueBetween(IEnumerable<ModelSchedule> schedules, DateTimeOffset after, DateTimeOffset until)
-    {
-        ArgumentNullException.ThrowIfNull(schedules);
-        return [.. schedules.Where(s => s.NextAfter(after) <= until)];
-    }
-
     /// <summary>When the scheduler should next look: the earliest firing after <paramref name="after"/>, but no later than the next definition refresh.</summary>
     public static DateTimeOffset NextWake(IEnumerable<ModelSchedule> schedules, DateTimeOffset after, TimeSpan refreshInterval)
     {
@@ -47,12 +36,14 @@ public sealed class RetrainingSchedulerService(
             return;
         }
 
+        // Unlike the Azure timer, the local scheduler keeps its mark in memory: it wakes exactly at each firing
+        // instead of polling, and a time that passes while the host is down is not caught up.
         DateTimeOffset checkedUntil = timeProvider.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                IReadOnlyList<ModelSchedule> schedules = await ReadSchedulesAsync(stoppingToken);
+                IReadOnlyList<ModelSchedule> schedules = await scheduled.ReadSchedulesAsync(stoppingToken);
                 DateTimeOffset wake = NextWake(schedules, checkedUntil, options.DefinitionRefreshInterval);
                 TimeSpan delay = wake - timeProvider.GetUtcNow();
                 if (delay > TimeSpan.Zero)
@@ -61,11 +52,7 @@ public sealed class RetrainingSchedulerService(
                 }
 
                 DateTimeOffset now = timeProvider.GetUtcNow();
-                foreach (ModelSchedule due in DueBetween(schedules, checkedUntil, now))
-                {
-                    await StartAsync(due, stoppingToken);
-                }
-
+                await scheduled.StartDueBetweenAsync(starter, checkedUntil, now, stoppingToken);
                 checkedUntil = now;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -78,50 +65,6 @@ public sealed class RetrainingSchedulerService(
                 LocalRetrainingLog.SchedulerFailed(logger, e);
                 await Task.Delay(TimeSpan.FromSeconds(5), timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-        }
-    }
-
-    private async Task<IReadOnlyList<ModelSchedule>> ReadSchedulesAsync(CancellationToken cancellationToken)
-    {
-        var schedules = new List<ModelSchedule>();
-        foreach (StoredDefinition stored in await definitions.ListAsync(cancellationToken))
-        {
-            try
-            {
-                if (ModelSchedule.For(stored.Definition) is { } schedule)
-                {
-                    schedules.Add(schedule);
-                }
-            }
-            catch (ModelDefinitionException e)
-            {
-                if (_reportedInvalid.Add($"{stored.Name}\n{stored.Definition.Schedule}"))
-                {
-                    LocalRetrainingLog.InvalidSchedule(logger, stored.Name, e.Message);
-                }
-            }
-        }
-
-        return schedules;
-    }
-
-    private async Task StartAsync(ModelSchedule due, CancellationToken cancellationToken)
-    {
-        try
-        {
-            RetrainStart start = await starter.StartAsync(due.Model, RunTrigger.Schedule, cancellationToken);
-            if (start.AlreadyRunning)
-            {
-                LocalRetrainingLog.ScheduledRunSkipped(logger, due.Model, start.RunId);
-            }
-            else
-            {
-                LocalRetrainingLog.ScheduledRunStarted(logger, due.Model, start.RunId, due.Expression);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LocalRetrainingLog.ScheduledRunFailed(logger, due.Model, e.Message);
         }
     }
 }

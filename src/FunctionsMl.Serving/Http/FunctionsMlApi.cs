@@ -23,6 +23,9 @@ public static class FunctionsMlApi
         public const string TrafficAudit = "/api/models/{name}/traffic/audit";
         public const string Stats = "/api/models/{name}/stats";
         public const string Feedback = "/api/models/{name}/feedback";
+        public const string Retrain = "/api/models/{name}/retrain";
+        public const string Runs = "/api/models/{name}/runs";
+        public const string Run = "/api/models/{name}/runs/{id}";
         public const string ServerMetadata = "/v2";
         public const string Live = "/v2/health/live";
         public const string Ready = "/v2/health/ready";

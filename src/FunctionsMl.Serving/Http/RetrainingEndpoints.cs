@@ -1,3 +1,4 @@
+using System.Globalization;
 using FunctionsMl.Serving.Definitions;
 using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Retraining;
@@ -27,17 +28,18 @@ public static class RetrainingEndpoints
     public static IEndpointRouteBuilder MapRetrainingApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        RouteGroupBuilder models = endpoints.MapGroup("/api/models/{name}").RequireManagementKey();
-        models.MapPost("/retrain", StartAsync).WithName("StartRetraining").WithSummary("Start a retraining run of the model now.");
-        models.MapGet("/runs", ListRunsAsync).WithName("ListRetrainingRuns").WithSummary("The model's retraining runs, newest first.");
-        models.MapGet("/runs/{id}", GetRunAsync).WithName("GetRetrainingRun").WithSummary("One retraining run: steps, data, metrics, decision.");
+        RouteGroupBuilder models = endpoints.MapGroup(string.Empty).WithTags("Retraining").RequireManagementKey();
+        models.MapPost(FunctionsMlApi.Routes.Retrain, StartAsync).WithName("StartRetraining").WithSummary("Start a retraining run of the model now.");
+        models.MapGet(FunctionsMlApi.Routes.Runs, ListRunsAsync).WithName("ListRetrainingRuns").WithSummary("The model's retraining runs, newest first.");
+        models.MapGet(FunctionsMlApi.Routes.Run, GetRunAsync).WithName("GetRetrainingRun").WithSummary("One retraining run: steps, data, metrics, decision.");
         return endpoints;
     }
 
     /// <summary>The path of a run's record.</summary>
     public static string RunUrl(string model, string runId) => $"/api/models/{model}/runs/{runId}";
 
-    private static async Task<IResult> StartAsync(string name, IRetrainingStarter starter, CancellationToken cancellationToken)
+    /// <summary><c>POST /api/models/{name}/retrain</c> through <paramref name="starter"/> (in-process locally, a Durable orchestration in Azure).</summary>
+    public static async Task<IResult> StartAsync(string name, IRetrainingStarter starter, CancellationToken cancellationToken)
     {
         if (InvalidName(name) is { } invalid)
         {
@@ -68,16 +70,24 @@ public static class RetrainingEndpoints
         return Results.Accepted(url, new RetrainAccepted(name, start.RunId, "running", url));
     }
 
-    private static async Task<IResult> ListRunsAsync(string name, int? limit, RunStore runs, DefinitionStore definitions, CancellationToken cancellationToken)
+    /// <summary><c>GET /api/models/{name}/runs?limit=</c>: the model's runs, newest first.</summary>
+    public static async Task<IResult> ListRunsAsync(HttpRequest request, string name, RunStore runs, DefinitionStore definitions, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (InvalidName(name) is { } invalid)
         {
             return invalid;
         }
 
-        if (limit is < 1)
+        int? limit = null;
+        if (request.Query.TryGetValue("limit", out var values))
         {
-            return ApiProblems.BadRequest("limit", "limit must be 1 or more.");
+            if (values.Count != 1 || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) || parsed < 1)
+            {
+                return ApiProblems.BadRequest("limit", "limit must be a whole number, 1 or more.");
+            }
+
+            limit = parsed;
         }
 
         IReadOnlyList<RetrainingRun> list = await runs.ListAsync(name, limit, cancellationToken).ConfigureAwait(false);
@@ -89,7 +99,8 @@ public static class RetrainingEndpoints
         return Results.Json(list, RetrainingJson.Options);
     }
 
-    private static async Task<IResult> GetRunAsync(string name, string id, RunStore runs, CancellationToken cancellationToken)
+    /// <summary><c>GET /api/models/{name}/runs/{id}</c>: one run's record.</summary>
+    public static async Task<IResult> GetRunAsync(string name, string id, RunStore runs, CancellationToken cancellationToken)
     {
         if (InvalidName(name) is { } invalid)
         {

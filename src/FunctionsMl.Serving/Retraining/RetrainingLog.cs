@@ -40,4 +40,22 @@ internal static partial class RetrainingLog
 
     [LoggerMessage(EventId = 1531, Level = LogLevel.Information, Message = "Model {Model}: run {RunId} {Status}: {Summary}")]
     public static partial void RunFinished(ILogger logger, string model, string runId, RunStatus status, string summary);
+
+    [LoggerMessage(EventId = 1540, Level = LogLevel.Error, Message = "Model {Model} is not scheduled: {Problem}")]
+    public static partial void InvalidSchedule(ILogger logger, string model, string problem);
+
+    [LoggerMessage(EventId = 1541, Level = LogLevel.Information, Message = "Model {Model}: scheduled run {RunId} started ({Schedule})")]
+    public static partial void ScheduledRunStarted(ILogger logger, string model, string runId, string schedule);
+
+    [LoggerMessage(EventId = 1542, Level = LogLevel.Information, Message = "Model {Model}: scheduled run skipped, run {RunId} is still running")]
+    public static partial void ScheduledRunSkipped(ILogger logger, string model, string runId);
+
+    [LoggerMessage(EventId = 1543, Level = LogLevel.Error, Message = "Model {Model}: scheduled run could not start: {Problem}")]
+    public static partial void ScheduledRunFailed(ILogger logger, string model, string problem);
+
+    [LoggerMessage(EventId = 1544, Level = LogLevel.Warning, Message = "Another instance checked the retraining schedules up to {CheckedUntil} meanwhile; its mark stands")]
+    public static partial void ScheduleMarkTaken(ILogger logger, DateTimeOffset checkedUntil);
+
+    [LoggerMessage(EventId = 1545, Level = LogLevel.Warning, Message = "Model {Model}: the orchestration of run {RunId} could not be started; the run is recorded as failed")]
+    public static partial void OrchestrationStartFailed(ILogger logger, string model, string runId, Exception exception);
 }

@@ -8,7 +8,8 @@ namespace FunctionsMl.Serving.Retraining;
 public static class RetrainingServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers definitions (store and publisher), run records and locks, the run starter, the retraining activities and the
+    /// Registers definitions (store and publisher), run records and locks, the run starter, the schedule checker, the
+    /// orchestrated starter (for hosts that run an orchestration engine), the retraining activities and the
     /// in-process <see cref="RetrainingService"/> as the <see cref="IRetrainingStarter"/>. A host that
     /// registers its own starter first (the Azure app starts Durable orchestrations) keeps it.
     /// </summary>
@@ -24,6 +25,8 @@ public static class RetrainingServiceCollectionExtensions
         services.TryAddSingleton<RetrainingProgress>();
         services.TryAddSingleton<RetrainingActivities>();
         services.TryAddSingleton<RunStarter>();
+        services.TryAddSingleton<ScheduledRetraining>();
+        services.TryAddSingleton<OrchestratedRetraining>();
         services.TryAddSingleton<RetrainingService>();
         services.TryAddSingleton<IRetrainingStarter>(sp => sp.GetRequiredService<RetrainingService>());
         return services;

@@ -31,4 +31,7 @@ internal static partial class ScoringLog
 
     [LoggerMessage(EventId = 1311, Level = LogLevel.Information, Message = "Message {RequestId} for {Model}: rows do not fit the model; answering with an error result")]
     public static partial void MessageRowsRejected(ILogger logger, string requestId, string model);
+
+    [LoggerMessage(EventId = 1312, Level = LogLevel.Error, Message = "Message {MessageId} set aside on {PoisonQueue}: {Reason}")]
+    public static partial void MessageSetAside(ILogger logger, string messageId, string poisonQueue, string reason);
 }

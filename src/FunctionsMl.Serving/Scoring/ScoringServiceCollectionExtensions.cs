@@ -14,7 +14,7 @@ namespace FunctionsMl.Serving.Scoring;
 public static class ScoringServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="FileScorer"/>, <see cref="MessageScorer"/>, their options (<c>FunctionsMl:Scoring</c>,
+    /// Registers <see cref="FileScorer"/>, <see cref="MessageScorer"/> (and <see cref="QueueTriggerScoring"/> over it), their options (<c>FunctionsMl:Scoring</c>,
     /// <c>FunctionsMl:Queues</c>) and <see cref="StoreQueues"/>. The scorers resolve models through the host's
     /// <see cref="IModelResolver"/> (the predictor cache), so files, messages and HTTP requests share loaded models.
     /// </summary>
@@ -34,6 +34,7 @@ public static class ScoringServiceCollectionExtensions
             sp.GetRequiredService<IModelResolver>(),
             sp.GetRequiredService<IOptions<FunctionsMlOptions>>().Value,
             sp.GetService<ILogger<MessageScorer>>()));
+        services.TryAddSingleton<QueueTriggerScoring>();
         services.TryAddSingleton(sp => new StoreQueues(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }

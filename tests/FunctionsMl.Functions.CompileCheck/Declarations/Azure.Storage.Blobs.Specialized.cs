@@ -1,4 +1,4 @@
-// Declarations of the Azure.Storage.Blobs 12.30.0 API that src/FunctionsMl.Functions/Storage uses (see README.md).
+// Declarations of the Azure.Storage.Blobs 12.30.0 API that src/FunctionsMl.Functions/Storage and Scoring use (see README.md).
 // Source: Azure/azure-sdk-for-net sdk/storage/Azure.Storage.Blobs/api/Azure.Storage.Blobs.net10.0.cs, the package's
 // public API listing; each member below appears there with this signature. Azure.Core types (ETag, Response<T>,
 // AsyncPageable<T>, RequestConditions, TokenCredential) are the real package's.
@@ -14,6 +14,8 @@ public partial class BlobBaseClient
     }
 
     public virtual string BlobContainerName => throw new NotImplementedException();
+
+    public virtual string Name => throw new NotImplementedException();
 
     public virtual Task<Response> DeleteAsync(
         DeleteSnapshotsOption snapshotsOption = DeleteSnapshotsOption.None,

@@ -16,7 +16,7 @@ public sealed class RetrainingSchedulerTests
     [Fact]
     public void DueBetween_WindowHoldingOneFiring_ReturnsThatModelOnce()
     {
-        IReadOnlyList<ModelSchedule> due = RetrainingSchedulerService.DueBetween(Schedules, Midnight.AddHours(1).AddMinutes(59), Midnight.AddHours(2));
+        IReadOnlyList<ModelSchedule> due = ScheduledRetraining.DueBetween(Schedules, Midnight.AddHours(1).AddMinutes(59), Midnight.AddHours(2));
 
         Assert.Equal(["nightly", "often"], due.Select(s => s.Model));
     }
@@ -24,7 +24,7 @@ public sealed class RetrainingSchedulerTests
     [Fact]
     public void DueBetween_WindowSpanningSeveralFirings_ReturnsEachModelOnce()
     {
-        IReadOnlyList<ModelSchedule> due = RetrainingSchedulerService.DueBetween(Schedules, Midnight, Midnight.AddMinutes(5));
+        IReadOnlyList<ModelSchedule> due = ScheduledRetraining.DueBetween(Schedules, Midnight, Midnight.AddMinutes(5));
 
         Assert.Equal(["often"], due.Select(s => s.Model));
     }
@@ -32,7 +32,7 @@ public sealed class RetrainingSchedulerTests
     [Fact]
     public void DueBetween_LowerBoundIsExclusive()
     {
-        Assert.Empty(RetrainingSchedulerService.DueBetween(Schedules, Midnight.AddSeconds(30), Midnight.AddSeconds(59)));
+        Assert.Empty(ScheduledRetraining.DueBetween(Schedules, Midnight.AddSeconds(30), Midnight.AddSeconds(59)));
     }
 
     [Fact]

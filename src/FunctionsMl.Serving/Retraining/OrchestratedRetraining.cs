@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FunctionsMl.Serving.Retraining;
+
+/// <summary>
+/// The orchestration engine a host starts runs on, seen from the starter: Durable Functions in the Azure app
+/// (<c>DurableTaskClient</c>, adapted member by member). Instance ids are <see cref="RetrainRequest.InstanceIdFor"/>.
+/// </summary>
+public interface IRetrainingOrchestrations
+{
+    /// <summary>Whether the instance exists and has not ended (running, pending or suspended).</summary>
+    Task<bool> IsActiveAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>Schedules <see cref="RetrainingOrchestration"/> with <paramref name="request"/> as instance <paramref name="instanceId"/>.</summary>
+    /// <exception cref="Exception">The engine refused, e.g. because an active instance with that id exists.</exception>
+    Task StartAsync(string instanceId, RetrainRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Starts runs as singleton orchestrations, one instance per model: the <see cref="IRetrainingStarter"/> of a host
+/// whose runs execute in an orchestration engine rather than in the process that asked (the Azure app).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The engine's instance is the singleton: while the model's instance is active, a start answers with the run in
+/// progress and touches nothing. Otherwise <see cref="RunStarter.PrepareAsync"/> takes the model's lock (which also
+/// guards two starters racing past that check), records the run, and only then is the instance scheduled; the
+/// workflow's last activity releases the lock.
+/// </para>
+/// <para>
+/// Nothing renews the lock while the orchestration runs, so it goes stale after the lease: it only has to hold
+/// between two starters' checks. An instance that ended without its last activity (terminated, or failed while
+/// recording) leaves a run marked running; the next start finds the lock stale and records that run as interrupted.
+/// </para>
+/// </remarks>
+public sealed class OrchestratedRetraining
+{
+    private readonly RunStarter _starter;
+    private readonly RunLocks _locks;
+    private readonly RunStore _runs;
+    private readonly ILogger _logger;
+
+    public OrchestratedRetraining(RunStarter starter, RunLocks locks, RunStore runs, ILogger<OrchestratedRetraining>? logger = null)
+    {
+        _starter = starter ?? throw new ArgumentNullException(nameof(starter));
+        _locks = locks ?? throw new ArgumentNullException(nameof(locks));
+        _runs = runs ?? throw new ArgumentNullException(nameof(runs));
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>A starter over <paramref name="orchestrations"/>; cheap, for a client that is bound per invocation.</summary>
+    public IRetrainingStarter On(IRetrainingOrchestrations orchestrations)
+    {
+        ArgumentNullException.ThrowIfNull(orchestrations);
+        return new Starter(this, orchestrations);
+    }
+
+    /// <summary>Starts a run of <paramref name="model"/> as its singleton orchestration, unless one is active.</summary>
+    /// <exception cref="Registry.ModelNotFoundException">The store has no definition of the model.</exception>
+    /// <exception cref="ArgumentException">The model name is not valid.</exception>
+    public async Task<RetrainStart> StartAsync(IRetrainingOrchestrations orchestrations, string model, RunTrigger trigger, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(orchestrations);
+        Registry.RegistryNames.ValidateModel(model);
+        string instanceId = RetrainRequest.InstanceIdFor(model);
+        if (await orchestrations.IsActiveAsync(instanceId, cancellationToken).ConfigureAwait(false))
+        {
+            return new RetrainStart(model, await RunInProgressAsync(model, cancellationToken).ConfigureAwait(false), AlreadyRunning: true);
+        }
+
+        PreparedRun prepared = await _starter.PrepareAsync(model, trigger, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (prepared.Request is not { } request)
+        {
+            return new RetrainStart(model, prepared.RunId, AlreadyRunning: true);
+        }
+
+        try
+        {
+            await orchestrations.StartAsync(instanceId, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            RetrainingLog.OrchestrationStartFailed(_logger, model, request.RunId, e);
+            await _starter.AbandonAsync(model, request.RunId, $"The orchestration could not be started: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+
+            // Another starter's instance got there first (its lock had gone stale): follow that run instead.
+            if (await orchestrations.IsActiveAsync(instanceId, CancellationToken.None).ConfigureAwait(false))
+            {
+                return new RetrainStart(model, await RunInProgressAsync(model, CancellationToken.None).ConfigureAwait(false), AlreadyRunning: true);
+            }
+
+            throw;
+        }
+
+        return new RetrainStart(model, request.RunId, AlreadyRunning: false);
+    }
+
+    /// <summary>The run an active instance works for: the lock's holder, or else the newest run record.</summary>
+    private async Task<string> RunInProgressAsync(string model, CancellationToken cancellationToken)
+    {
+        if (await _locks.ReadAsync(model, cancellationToken).ConfigureAwait(false) is { } held)
+        {
+            return held.Info.RunId;
+        }
+
+        // Between its last activity releasing the lock and the instance completing.
+        IReadOnlyList<RetrainingRun> newest = await _runs.ListAsync(model, 1, cancellationToken).ConfigureAwait(false);
+        return newest.Count > 0 ? newest[0].Id : "unknown";
+    }
+
+    private sealed class Starter(OrchestratedRetraining retraining, IRetrainingOrchestrations orchestrations) : IRetrainingStarter
+    {
+        public Task<RetrainStart> StartAsync(string model, RunTrigger trigger, CancellationToken cancellationToken = default) =>
+            retraining.StartAsync(orchestrations, model, trigger, cancellationToken);
+    }
+}
