@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FunctionsMl.Functions.Tests.Metadata;
 using FunctionsMl.Functions.Tests.Support;
+using FunctionsMl.Serving.Queues;
 
 namespace FunctionsMl.Functions.Tests.Hosting;
 
@@ -16,7 +17,9 @@ public sealed class HostJsonTests
     [Fact]
     public void Queues_SetAsideAMessageAfterFiveTriesAndReadBase64()
     {
+        // The scoring function sets a message aside itself, with the reason, on the delivery it believes is the last.
         Assert.Equal(5, HostJson.At("extensions", "queues", "maxDequeueCount").GetInt32());
+        Assert.Equal(QueueProcessorDefaults.MaxDequeueCount, HostJson.At("extensions", "queues", "maxDequeueCount").GetInt32());
         Assert.Equal("base64", HostJson.At("extensions", "queues", "messageEncoding").GetString());
     }
 

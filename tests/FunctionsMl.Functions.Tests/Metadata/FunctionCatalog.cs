@@ -80,6 +80,19 @@ public static class FunctionCatalog
 
         bindings.AddRange(method.GetCustomAttributes().Select(a => Binding(a, null)).OfType<BindingDeclaration>());
         bindings.AddRange(method.ReturnParameter.GetCustomAttributes().Select(a => Binding(a, "$return")).OfType<BindingDeclaration>());
+
+        // A returned POCO carries output bindings on its properties (Task<T> unwrapped), as the SDK reads them.
+        var returned = method.ReturnType.IsGenericType && method.ReturnType.GetGenericTypeDefinition() == typeof(Task<>)
+            ? method.ReturnType.GetGenericArguments()[0]
+            : method.ReturnType;
+        if (returned.IsClass && returned != typeof(string) && returned.Namespace?.StartsWith("FunctionsMl.", StringComparison.Ordinal) == true)
+        {
+            foreach (var property in returned.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                bindings.AddRange(property.GetCustomAttributes().Select(a => Binding(a, property.Name)).OfType<BindingDeclaration>());
+            }
+        }
+
         return bindings;
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using FunctionsMl.Functions.Hosting;
 using FunctionsMl.Functions.Storage;
 using FunctionsMl.Functions.Tests.Metadata;
+using FunctionsMl.Serving.Definitions;
 using FunctionsMl.Serving.Hosting;
 using FunctionsMl.Serving.Http;
 using FunctionsMl.Serving.Registry;
@@ -9,12 +10,13 @@ using FunctionsMl.Serving.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsMl.Functions.Tests.Support;
 
 /// <summary>What a call answered: status, content type, body and the headers the API promises.</summary>
-public sealed record Answer(int Status, string? ContentType, string Body, string? ModelVersion, string? RequestId);
+public sealed record Answer(int Status, string? ContentType, string Body, string? ModelVersion, string? RequestId, string? Location = null);
 
 /// <summary>
 /// The local host's API (<see cref="FunctionsMlApi.MapFunctionsMlApi"/>) and the Azure HTTP functions over one
@@ -40,7 +42,14 @@ internal sealed class ParityHost : IAsyncDisposable
     /// <summary>The local host's endpoints of the shared API.</summary>
     public IReadOnlyList<RouteEndpoint> Endpoints { get; }
 
-    public static async Task<ParityHost> StartAsync()
+    /// <summary>The Azure app's services (its own registration, over the in-memory store).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>What a <c>[DurableClient]</c> parameter of a function receives.</summary>
+    public RecordingDurableClient DurableClient { get; } = new();
+
+    /// <param name="seedIris">Whether the store starts with iris versions 1 and 2 registered (production = 2).</param>
+    public static async Task<ParityHost> StartAsync(bool seedIris = true)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.Configuration[$"{FunctionsMlOptions.SectionName}:{nameof(FunctionsMlOptions.ApiKey)}"] = ApiKey;
@@ -53,42 +62,51 @@ internal sealed class ParityHost : IAsyncDisposable
         builder.Services.AddFunctionsMlApp(builder.Configuration);
         var app = builder.Build();
         app.MapFunctionsMlApi();
+        app.MapRetrainingApi();
 
-        var registry = app.Services.GetRequiredService<ModelRegistry>();
-        foreach (var (file, manifest) in await SampleModel.IrisVersionsAsync())
+        if (seedIris)
         {
-            await registry.RegisterAsync("iris", file, manifest, "tests");
-        }
+            var registry = app.Services.GetRequiredService<ModelRegistry>();
+            foreach (var (file, manifest) in await SampleModel.IrisVersionsAsync())
+            {
+                await registry.RegisterAsync("iris", file, manifest, "tests");
+            }
 
-        await registry.SetAliasAsync("iris", "production", "2", new AliasChange("tests", "seed"));
+            await registry.SetAliasAsync("iris", "production", "2", new AliasChange("tests", "seed"));
+        }
 
         var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>().ToList();
         return new ParityHost(app, endpoints);
     }
 
+    /// <summary>Publishes the repository's models/iris folder (definition and training data) into the store, as the azd hook uploads it.</summary>
+    public Task PublishIrisDefinitionAsync() =>
+        _app.Services.GetRequiredService<DefinitionPublisher>().PublishAsync(Repository.PathOf("models", "iris"));
+
     /// <summary>Calls the local endpoint mapped to <paramref name="routePattern"/> and <paramref name="method"/>.</summary>
-    public async Task<Answer> CallLocalAsync(string method, string routePattern, IReadOnlyDictionary<string, string> routeValues, string? body)
+    public async Task<Answer> CallLocalAsync(string method, string routePattern, IReadOnlyDictionary<string, string> routeValues, string? body, string query = "")
     {
         var endpoint = Endpoints.Single(e =>
             e.RoutePattern.RawText == routePattern &&
             e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Contains(method, StringComparer.OrdinalIgnoreCase));
         await using var scope = _app.Services.CreateAsyncScope();
-        var context = NewContext(scope.ServiceProvider, method, routeValues, body);
+        var context = NewContext(scope.ServiceProvider, method, routeValues, body, query);
         await endpoint.RequestDelegate!(context);
         return Read(context);
     }
 
     /// <summary>Calls the function method as the worker would and executes its result.</summary>
-    public async Task<Answer> CallFunctionAsync(FunctionDeclaration function, string method, IReadOnlyDictionary<string, string> routeValues, string? body)
+    public async Task<Answer> CallFunctionAsync(FunctionDeclaration function, string method, IReadOnlyDictionary<string, string> routeValues, string? body, string query = "")
     {
         var target = function.Target ?? throw new ArgumentException("A declaration read from the app is needed.", nameof(function));
         await using var scope = _app.Services.CreateAsyncScope();
-        var context = NewContext(scope.ServiceProvider, method, routeValues, body);
+        var context = NewContext(scope.ServiceProvider, method, routeValues, body, query);
         var instance = target.IsStatic ? null : ActivatorUtilities.CreateInstance(scope.ServiceProvider, target.DeclaringType!);
         var arguments = target.GetParameters().Select(p => p.ParameterType switch
         {
             var t when t == typeof(HttpRequest) => context.Request,
             var t when t == typeof(CancellationToken) => (object)context.RequestAborted,
+            var t when t == typeof(DurableTaskClient) => DurableClient,
             var t when t == typeof(string) => routeValues[p.Name!],
             var t => throw new InvalidOperationException($"{function.Method}: no test value for parameter {p.Name} of type {t}"),
         }).ToArray();
@@ -106,10 +124,11 @@ internal sealed class ParityHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
-    private static DefaultHttpContext NewContext(IServiceProvider services, string method, IReadOnlyDictionary<string, string> routeValues, string? body)
+    private static DefaultHttpContext NewContext(IServiceProvider services, string method, IReadOnlyDictionary<string, string> routeValues, string? body, string query)
     {
         var context = new DefaultHttpContext { RequestServices = services, TraceIdentifier = "parity-trace" };
         context.Request.Method = method;
+        context.Request.QueryString = query.Length == 0 ? QueryString.Empty : new QueryString(query);
         foreach (var (name, value) in routeValues)
         {
             context.Request.RouteValues[name] = value;
@@ -138,6 +157,7 @@ internal sealed class ParityHost : IAsyncDisposable
             response.ContentType,
             body,
             response.Headers["x-model-version"].ToString() is { Length: > 0 } version ? version : null,
-            response.Headers[PredictionHandler.RequestIdHeader].ToString() is { Length: > 0 } id ? id : null);
+            response.Headers[PredictionHandler.RequestIdHeader].ToString() is { Length: > 0 } id ? id : null,
+            response.Headers.Location.ToString() is { Length: > 0 } location ? location : null);
     }
 }
