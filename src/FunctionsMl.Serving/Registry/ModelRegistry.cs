@@ -194,6 +194,12 @@ public sealed class ModelRegistry
         return file?.Content;
     }
 
+    /// <summary>
+    /// Pass as <c>expectedETag</c> to change aliases only while the model has none at all, as a model's first
+    /// promotion decides on (its <see cref="ModelAliases.ETag"/> is null then, and null means "no condition").
+    /// </summary>
+    public const string NoAliasesYet = "<no aliases>";
+
     /// <summary>The model's aliases and the ETag to pass back as <c>expectedETag</c>.</summary>
     public async Task<ModelAliases> GetAliasesAsync(string model, CancellationToken cancellationToken = default)
     {
@@ -214,8 +220,8 @@ public sealed class ModelRegistry
     /// </summary>
     /// <param name="expectedETag">
     /// The <see cref="ModelAliases.ETag"/> the caller decided on: the change is made only if the aliases
-    /// are still in that state (compare-and-swap). <see langword="null"/>: apply to whatever the current
-    /// state is, retrying if another change lands first.
+    /// are still in that state (compare-and-swap); <see cref="NoAliasesYet"/> for "the model has no aliases".
+    /// <see langword="null"/>: apply to whatever the current state is, retrying if another change lands first.
     /// </param>
     /// <returns>The aliases after the change. If the alias already points to the version, nothing is written or recorded, whatever the ETag.</returns>
     /// <exception cref="PreconditionFailedException">The aliases changed since <paramref name="expectedETag"/>.</exception>
@@ -425,7 +431,12 @@ public sealed class ModelRegistry
         {
             (AliasDocument document, string? eTag) = await ReadAliasDocumentAsync(model, cancellationToken).ConfigureAwait(false);
             string? from = document.Aliases.GetValueOrDefault(alias);
-            bool eTagHolds = expectedETag is null || string.Equals(expectedETag, eTag, StringComparison.Ordinal);
+            bool eTagHolds = expectedETag switch
+            {
+                null => true,
+                NoAliasesYet => eTag is null,
+                _ => string.Equals(expectedETag, eTag, StringComparison.Ordinal),
+            };
 
             // Asking for the state that already holds is a no-op even under a stale ETag, so a retried
             // promotion succeeds. (A rollback always moves, so it is never a no-op.)
@@ -440,7 +451,7 @@ public sealed class ModelRegistry
 
             if (!eTagHolds)
             {
-                throw new PreconditionFailedException(RegistryPaths.Aliases(model), WriteCondition.IfMatch(expectedETag!));
+                throw new PreconditionFailedException(RegistryPaths.Aliases(model), expectedETag == NoAliasesYet ? WriteCondition.IfNoneMatch : WriteCondition.IfMatch(expectedETag!));
             }
 
             string? to = target(document);

@@ -283,8 +283,9 @@ public sealed class RetrainingActivities
 
             try
             {
-                // Compare-and-swap on the state just read, in which production is still the champion the gate compared against.
-                await _registry.SetAliasAsync(model, Production, version, change, aliases.ETag, cancellationToken).ConfigureAwait(false);
+                // Compare-and-swap on the state just read, in which production is still the champion the gate compared
+                // against; for a first promotion, the state in which the model has no aliases at all.
+                await _registry.SetAliasAsync(model, Production, version, change, aliases.ETag ?? ModelRegistry.NoAliasesYet, cancellationToken).ConfigureAwait(false);
                 return (true, $"production moved from {Describe(observedChampion)} to version {version}");
             }
             catch (PreconditionFailedException) when (attempt < 20)

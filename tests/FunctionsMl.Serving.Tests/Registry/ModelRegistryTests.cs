@@ -304,6 +304,20 @@ public sealed class ModelRegistryTests
     }
 
     [Fact]
+    public async Task SetAliasAsync_NoAliasesYet_SetsTheFirstAliasButNotOverAnotherWritersFirst()
+    {
+        ModelRegistry registry = await WithVersionsAsync(3);
+        Assert.Null((await registry.GetAliasesAsync("iris")).ETag);
+
+        ModelAliases first = await registry.SetAliasAsync("iris", "production", "1", ByCi, ModelRegistry.NoAliasesYet);
+
+        // A run that read "no aliases" before that promotion must not overwrite it.
+        await Assert.ThrowsAsync<PreconditionFailedException>(() => registry.SetAliasAsync("iris", "production", "2", ByCi, ModelRegistry.NoAliasesYet));
+        Assert.Equal(first, await registry.GetAliasesAsync("iris"), AliasesComparer.Instance);
+        Assert.Equal("1", first.VersionOf("production"));
+    }
+
+    [Fact]
     public async Task SetAliasAsync_AliasAlreadyPointsThere_WritesNothingEvenWithAStaleETag()
     {
         ModelRegistry registry = await WithVersionsAsync(2);
