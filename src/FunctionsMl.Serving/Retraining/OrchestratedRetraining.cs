@@ -66,7 +66,7 @@ public sealed class OrchestratedRetraining
         string instanceId = RetrainRequest.InstanceIdFor(model);
         if (await orchestrations.IsActiveAsync(instanceId, cancellationToken).ConfigureAwait(false))
         {
-            return new RetrainStart(model, await RunInProgressAsync(model, cancellationToken).ConfigureAwait(false), AlreadyRunning: true);
+            return new RetrainStart(model, await RunInProgressAsync(model, null, cancellationToken).ConfigureAwait(false), AlreadyRunning: true);
         }
 
         PreparedRun prepared = await _starter.PrepareAsync(model, trigger, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -87,7 +87,7 @@ public sealed class OrchestratedRetraining
             // Another starter's instance got there first (its lock had gone stale): follow that run instead.
             if (await orchestrations.IsActiveAsync(instanceId, CancellationToken.None).ConfigureAwait(false))
             {
-                return new RetrainStart(model, await RunInProgressAsync(model, CancellationToken.None).ConfigureAwait(false), AlreadyRunning: true);
+                return new RetrainStart(model, await RunInProgressAsync(model, request.RunId, CancellationToken.None).ConfigureAwait(false), AlreadyRunning: true);
             }
 
             throw;
@@ -96,17 +96,20 @@ public sealed class OrchestratedRetraining
         return new RetrainStart(model, request.RunId, AlreadyRunning: false);
     }
 
-    /// <summary>The run an active instance works for: the lock's holder, or else the newest run record.</summary>
-    private async Task<string> RunInProgressAsync(string model, CancellationToken cancellationToken)
+    /// <summary>
+    /// The run an active instance works for: the lock's holder; else (between its last activity releasing the lock and
+    /// the instance completing, or after a starter lost the race to schedule) the newest run still running, else the
+    /// newest run. Never <paramref name="notRunId"/>, the caller's own abandoned run.
+    /// </summary>
+    private async Task<string> RunInProgressAsync(string model, string? notRunId, CancellationToken cancellationToken)
     {
-        if (await _locks.ReadAsync(model, cancellationToken).ConfigureAwait(false) is { } held)
+        if (await _locks.ReadAsync(model, cancellationToken).ConfigureAwait(false) is { } held && held.Info.RunId != notRunId)
         {
             return held.Info.RunId;
         }
 
-        // Between its last activity releasing the lock and the instance completing.
-        IReadOnlyList<RetrainingRun> newest = await _runs.ListAsync(model, 1, cancellationToken).ConfigureAwait(false);
-        return newest.Count > 0 ? newest[0].Id : "unknown";
+        IReadOnlyList<RetrainingRun> others = [.. (await _runs.ListAsync(model, cancellationToken: cancellationToken).ConfigureAwait(false)).Where(r => r.Id != notRunId)];
+        return (others.FirstOrDefault(r => r.Status == RunStatus.Running) ?? others.FirstOrDefault())?.Id ?? "unknown";
     }
 
     private sealed class Starter(OrchestratedRetraining retraining, IRetrainingOrchestrations orchestrations) : IRetrainingStarter

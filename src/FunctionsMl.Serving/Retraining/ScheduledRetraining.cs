@@ -60,7 +60,12 @@ public sealed class ScheduledRetraining
         ArgumentNullException.ThrowIfNull(starter);
         DateTimeOffset now = _timeProvider.GetUtcNow();
         StoredObject? stored = await _store.ReadAsync(MarkPath, cancellationToken).ConfigureAwait(false);
-        DateTimeOffset after = ReadMark(stored) is { } mark && mark < now ? mark : now - FirstLookBack;
+        DateTimeOffset after = ReadMark(stored) ?? now - FirstLookBack;
+        if (after >= now)
+        {
+            // Checked up to here already: by this tick a moment ago, or by an instance whose clock runs ahead.
+            return [];
+        }
 
         IReadOnlyList<ScheduledStart> started = await StartDueBetweenAsync(starter, after, now, cancellationToken).ConfigureAwait(false);
 
