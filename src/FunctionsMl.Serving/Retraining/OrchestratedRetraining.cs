@@ -1,3 +1,4 @@
+using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -9,8 +10,12 @@ namespace FunctionsMl.Serving.Retraining;
 /// </summary>
 public interface IRetrainingOrchestrations
 {
-    /// <summary>Whether the instance exists and has not ended (running, pending or suspended).</summary>
-    Task<bool> IsActiveAsync(string instanceId, CancellationToken cancellationToken);
+    /// <summary>
+    /// The run the instance works for (<see cref="RetrainRequest.RunId"/> of its input) while it exists and has not
+    /// ended (running, pending or suspended); <see cref="string.Empty"/> when it is active but its input cannot be read;
+    /// null when there is no such instance or it has ended.
+    /// </summary>
+    Task<string?> ActiveRunAsync(string instanceId, CancellationToken cancellationToken);
 
     /// <summary>Schedules <see cref="RetrainingOrchestration"/> with <paramref name="request"/> as instance <paramref name="instanceId"/>.</summary>
     /// <exception cref="Exception">The engine refused, e.g. because an active instance with that id exists.</exception>
@@ -64,9 +69,9 @@ public sealed class OrchestratedRetraining
         ArgumentNullException.ThrowIfNull(orchestrations);
         Registry.RegistryNames.ValidateModel(model);
         string instanceId = RetrainRequest.InstanceIdFor(model);
-        if (await orchestrations.IsActiveAsync(instanceId, cancellationToken).ConfigureAwait(false))
+        if (await orchestrations.ActiveRunAsync(instanceId, cancellationToken).ConfigureAwait(false) is { } active)
         {
-            return new RetrainStart(model, await RunInProgressAsync(model, null, cancellationToken).ConfigureAwait(false), AlreadyRunning: true);
+            return new RetrainStart(model, await RunInProgressAsync(model, active, null, cancellationToken).ConfigureAwait(false), AlreadyRunning: true);
         }
 
         PreparedRun prepared = await _starter.PrepareAsync(model, trigger, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -81,13 +86,28 @@ public sealed class OrchestratedRetraining
         }
         catch (Exception e)
         {
-            RetrainingLog.OrchestrationStartFailed(_logger, model, request.RunId, e);
-            await _starter.AbandonAsync(model, request.RunId, $"The orchestration could not be started: {e.Message}", CancellationToken.None).ConfigureAwait(false);
-
-            // Another starter's instance got there first (its lock had gone stale): follow that run instead.
-            if (await orchestrations.IsActiveAsync(instanceId, CancellationToken.None).ConfigureAwait(false))
+            // Ask the engine what it holds now: the error may have come after it accepted this very run (a timeout),
+            // or another starter's instance got there first (its lock had gone stale).
+            string? activeNow = await orchestrations.ActiveRunAsync(instanceId, CancellationToken.None).ConfigureAwait(false);
+            if (activeNow == request.RunId)
             {
-                return new RetrainStart(model, await RunInProgressAsync(model, request.RunId, CancellationToken.None).ConfigureAwait(false), AlreadyRunning: true);
+                return new RetrainStart(model, request.RunId, AlreadyRunning: false);
+            }
+
+            RetrainingLog.OrchestrationStartFailed(_logger, model, request.RunId, e);
+            try
+            {
+                await _starter.AbandonAsync(model, request.RunId, $"The orchestration could not be started: {e.Message}", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception abandonFailure) when (abandonFailure is IOException or PreconditionFailedException or InvalidOperationException)
+            {
+                // The run stays marked running under a lock that goes stale; the next start records it interrupted.
+                RetrainingLog.TidyUpFailed(_logger, model, request.RunId, abandonFailure);
+            }
+
+            if (activeNow is not null)
+            {
+                return new RetrainStart(model, await RunInProgressAsync(model, activeNow, request.RunId, CancellationToken.None).ConfigureAwait(false), AlreadyRunning: true);
             }
 
             throw;
@@ -97,12 +117,17 @@ public sealed class OrchestratedRetraining
     }
 
     /// <summary>
-    /// The run an active instance works for: the lock's holder; else (between its last activity releasing the lock and
-    /// the instance completing, or after a starter lost the race to schedule) the newest run still running, else the
-    /// newest run. Never <paramref name="notRunId"/>, the caller's own abandoned run.
+    /// The run an active instance works for: <paramref name="reported"/> by the engine when it could read it; else the
+    /// lock's holder; else the newest run still running, else the newest run. Never <paramref name="notRunId"/>, the
+    /// caller's own abandoned run.
     /// </summary>
-    private async Task<string> RunInProgressAsync(string model, string? notRunId, CancellationToken cancellationToken)
+    private async Task<string> RunInProgressAsync(string model, string reported, string? notRunId, CancellationToken cancellationToken)
     {
+        if (reported.Length > 0)
+        {
+            return reported;
+        }
+
         if (await _locks.ReadAsync(model, cancellationToken).ConfigureAwait(false) is { } held && held.Info.RunId != notRunId)
         {
             return held.Info.RunId;

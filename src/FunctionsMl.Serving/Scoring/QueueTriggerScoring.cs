@@ -1,5 +1,9 @@
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FunctionsMl.Serving.Queues;
+using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -12,8 +16,9 @@ namespace FunctionsMl.Serving.Scoring;
 public sealed record MessageScoringOutcome(string? Result, string? SetAside);
 
 /// <summary>A request that will not be scored, kept whole with the reason, for someone to fix and send again.</summary>
-/// <param name="Message">The request exactly as it arrived.</param>
-public sealed record SetAsideMessage(string Reason, string SourceQueue, string MessageId, long DequeueCount, DateTimeOffset SetAsideAt, string Message);
+/// <param name="Message">The request exactly as it arrived; null when it is too long to travel inline (see <paramref name="MessagePath"/>).</param>
+/// <param name="MessagePath">Where the request is kept instead of <paramref name="Message"/>, in the model store: <c>failed/scoring-requests/&lt;id&gt;.json</c>.</param>
+public sealed record SetAsideMessage(string Reason, string SourceQueue, string MessageId, long DequeueCount, DateTimeOffset SetAsideAt, string? Message, string? MessagePath = null);
 
 /// <summary>
 /// One delivery of a <c>scoring-requests</c> message under a queue trigger that retries by redelivery (Azure): the one
@@ -27,14 +32,29 @@ public sealed record SetAsideMessage(string Reason, string SourceQueue, string M
 /// </remarks>
 public sealed class QueueTriggerScoring
 {
+    /// <summary>
+    /// The longest set-aside message sent inline: an Azure queue message holds 64 KiB, and host.json's base64 encoding
+    /// leaves three quarters of that. A request near the limit plus the reason does not fit, so its body goes to the store.
+    /// </summary>
+    public const int MaxInlineSetAsideBytes = 64 * 1024 / 4 * 3;
+
+    // Relaxed escaping: the request is JSON full of quotes, which the default encoder would triple in size.
+    private static readonly JsonSerializerOptions SetAsideJson = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
     private readonly MessageScorer _scorer;
+    private readonly IObjectStore _store;
     private readonly QueueProcessorOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
-    public QueueTriggerScoring(MessageScorer scorer, TimeProvider timeProvider, IOptions<QueueProcessorOptions>? options = null, ILogger<QueueTriggerScoring>? logger = null)
+    public QueueTriggerScoring(MessageScorer scorer, IObjectStore store, TimeProvider timeProvider, IOptions<QueueProcessorOptions>? options = null, ILogger<QueueTriggerScoring>? logger = null)
     {
         _scorer = scorer ?? throw new ArgumentNullException(nameof(scorer));
+        _store = store ?? throw new ArgumentNullException(nameof(store));
         _timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _options = options?.Value ?? new QueueProcessorOptions();
         _options.Validate();
@@ -53,18 +73,30 @@ public sealed class QueueTriggerScoring
         }
         catch (PoisonMessageException e)
         {
-            return SetAside(messageText, messageId, dequeueCount, e.Message);
+            return await SetAsideAsync(messageText, messageId, dequeueCount, e.Message, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (dequeueCount >= _options.MaxDequeueCount && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            return SetAside(messageText, messageId, dequeueCount, $"Failed {dequeueCount} times; the last error was {e.GetType().Name}: {e.Message}");
+            return await SetAsideAsync(messageText, messageId, dequeueCount, $"Failed {dequeueCount} times; the last error was {e.GetType().Name}: {e.Message}", cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private MessageScoringOutcome SetAside(string messageText, string messageId, long dequeueCount, string reason)
+    /// <summary>Where a set-aside request too long to travel inline is kept.</summary>
+    public static string SetAsideBodyPath(string messageId) => $"{ScoringPaths.FailedContainer}/{StoreQueue.ScoringRequests}/{messageId}.json";
+
+    private async Task<MessageScoringOutcome> SetAsideAsync(string messageText, string messageId, long dequeueCount, string reason, CancellationToken cancellationToken)
     {
         var record = new SetAsideMessage(reason, StoreQueue.ScoringRequests, messageId, dequeueCount, _timeProvider.GetUtcNow(), messageText);
+        string json = JsonSerializer.Serialize(record, SetAsideJson);
+        if (Encoding.UTF8.GetByteCount(json) > MaxInlineSetAsideBytes)
+        {
+            // Kept before the envelope that points to it is returned, so the pointer never dangles.
+            string path = SetAsideBodyPath(messageId);
+            await _store.WriteAsync(path, Encoding.UTF8.GetBytes(messageText), WriteCondition.None, cancellationToken).ConfigureAwait(false);
+            json = JsonSerializer.Serialize(record with { Message = null, MessagePath = path }, SetAsideJson);
+        }
+
         ScoringLog.MessageSetAside(_logger, messageId, StoreQueue.ScoringRequestsPoison, reason);
-        return new MessageScoringOutcome(null, JsonSerializer.Serialize(record, JsonSerializerOptions.Web));
+        return new MessageScoringOutcome(null, json);
     }
 }

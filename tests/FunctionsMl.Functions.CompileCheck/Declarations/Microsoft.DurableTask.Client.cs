@@ -1,6 +1,7 @@
 // Declarations of the Durable Task client that src/FunctionsMl.Functions/Retraining uses (see README.md).
 // Source: microsoft/durabletask-dotnet, tag v1.25.0 (Microsoft.DurableTask.Client, brought in by
 // Worker.Extensions.DurableTask): src/Client/Core/{DurableTaskClient,OrchestrationMetadata,OrchestrationRuntimeStatus}.cs.
+// OrchestrationMetadata.ReadInputAs reads through its DataConverter, as in the package.
 // DurableTaskClient declares only the members the adapter calls, with the package's virtual/abstract modifiers,
 // so the tests can subclass it.
 namespace Microsoft.DurableTask.Client;
@@ -34,7 +35,16 @@ public sealed class OrchestrationMetadata
 
     public string InstanceId { get; }
 
+    public DataConverter? DataConverter { get; init; }
+
     public OrchestrationRuntimeStatus RuntimeStatus { get; init; }
+
+    public string? SerializedInput { get; init; }
+
+    public T? ReadInputAs<T>() =>
+        DataConverter is null
+            ? throw new InvalidOperationException("The ReadInputAs method can only be used on OrchestrationMetadata objects that are fetched with the option to include input data.")
+            : DataConverter.Deserialize<T>(SerializedInput);
 }
 
 public enum OrchestrationRuntimeStatus

@@ -1,6 +1,6 @@
 // Declarations of the Durable Task abstractions that src/FunctionsMl.Functions/Retraining uses (see README.md).
 // Source: microsoft/durabletask-dotnet, tag v1.25.0 (Microsoft.DurableTask.Abstractions, brought in by
-// Worker.Extensions.DurableTask): src/Abstractions/{TaskOrchestrationContext,TaskName,TaskOptions,RetryPolicy,
+// Worker.Extensions.DurableTask): src/Abstractions/{TaskOrchestrationContext,DataConverter,TaskName,TaskOptions,RetryPolicy,
 // TaskFailedException,TaskFailureDetails}.cs. Every member used here exists since v1.8.0 (RetryPolicy.HandleFailure).
 // TaskOrchestrationContext declares only the members the adapter uses (abstract or virtual as in the package), so
 // the tests can subclass it. The data types store their values as the package does: the tests run the adapters.
@@ -19,6 +19,15 @@ public abstract class TaskOrchestrationContext
     public abstract Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null);
 
     public virtual ILogger CreateReplaySafeLogger(Type type) => throw new NotImplementedException();
+}
+
+public abstract class DataConverter
+{
+    public abstract string? Serialize(object? value);
+
+    public abstract object? Deserialize(string? data, Type targetType);
+
+    public virtual T? Deserialize<T>(string? data) => (T?)(Deserialize(data, typeof(T)) ?? default);
 }
 
 public readonly struct TaskName : IEquatable<TaskName>

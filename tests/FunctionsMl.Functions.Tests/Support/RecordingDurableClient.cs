@@ -1,3 +1,5 @@
+using System.Text.Json;
+using FunctionsMl.Serving.Retraining;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -14,6 +16,8 @@ public sealed record ScheduledOrchestration(string Orchestrator, string Instance
 public sealed class RecordingDurableClient() : DurableTaskClient("tests")
 {
     private readonly Dictionary<string, OrchestrationRuntimeStatus> _instances = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _inputs = new(StringComparer.Ordinal);
+    private readonly JsonDataConverter _converter = new();
 
     public List<ScheduledOrchestration> Scheduled { get; } = [];
 
@@ -33,11 +37,25 @@ public sealed class RecordingDurableClient() : DurableTaskClient("tests")
 
         Scheduled.Add(new ScheduledOrchestration(orchestratorName.Name, instanceId, input));
         _instances[instanceId] = OrchestrationRuntimeStatus.Pending;
+        _inputs[instanceId] = _converter.Serialize(input);
         return Task.FromResult(instanceId);
     }
 
+    /// <summary>As the client does: inputs only when asked for, readable through the app's serializer options.</summary>
     public override Task<OrchestrationMetadata?> GetInstanceAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
         Task.FromResult(_instances.TryGetValue(instanceId, out var status)
-            ? new OrchestrationMetadata("RetrainModel", instanceId) { RuntimeStatus = status }
+            ? new OrchestrationMetadata("RetrainModel", instanceId)
+            {
+                RuntimeStatus = status,
+                SerializedInput = getInputsAndOutputs ? _inputs.GetValueOrDefault(instanceId) : null,
+                DataConverter = getInputsAndOutputs ? _converter : null,
+            }
             : null);
+
+    private sealed class JsonDataConverter : DataConverter
+    {
+        public override string? Serialize(object? value) => value is null ? null : JsonSerializer.Serialize(value, value.GetType(), RetrainingJson.Options);
+
+        public override object? Deserialize(string? data, Type targetType) => data is null ? null : JsonSerializer.Deserialize(data, targetType, RetrainingJson.Options);
+    }
 }

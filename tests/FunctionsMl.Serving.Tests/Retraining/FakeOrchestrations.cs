@@ -59,11 +59,11 @@ public sealed class FakeOrchestrations : IRetrainingOrchestrations
         }
     }
 
-    public Task<bool> IsActiveAsync(string instanceId, CancellationToken cancellationToken)
+    public Task<string?> ActiveRunAsync(string instanceId, CancellationToken cancellationToken)
     {
         lock (_instances)
         {
-            return Task.FromResult(_instances.TryGetValue(instanceId, out Instance? instance) && instance.Active);
+            return Task.FromResult(_instances.TryGetValue(instanceId, out Instance? instance) && instance.Active ? instance.Request.RunId : null);
         }
     }
 

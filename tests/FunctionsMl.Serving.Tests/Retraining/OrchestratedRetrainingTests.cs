@@ -141,16 +141,18 @@ public sealed class OrchestratedRetrainingTests
     }
 
     [Fact]
-    public async Task StartAsync_ScheduleFailsYetTheInstanceIsActive_AnswersAlreadyRunningWithItsRun()
+    public async Task StartAsync_ScheduleErrsAfterTheEngineAcceptedThisRun_TheStartStands()
     {
         await DefineIrisAsync();
         _engine.FailStarts(new TimeoutException("the engine did not answer in time"), activeAfter: true);
 
         RetrainStart start = await _sut.StartAsync(_engine, "iris", RunTrigger.Manual);
 
-        Assert.True(start.AlreadyRunning);
+        // The engine runs this very request: its run must stay running under its lock, not be recorded failed.
+        Assert.False(start.AlreadyRunning);
         Assert.Equal(_engine[Instance]!.Request.RunId, start.RunId);
-        Assert.Null(await _locks.ReadAsync("iris"));
+        Assert.Equal(start.RunId, (await _locks.ReadAsync("iris"))!.Value.Info.RunId);
+        Assert.Equal(RunStatus.Running, (await _runs.GetAsync("iris", start.RunId))!.Status);
     }
 
     [Fact]
@@ -177,7 +179,7 @@ public sealed class OrchestratedRetrainingTests
         Assert.Equal([(won.RunId, RunStatus.Running), (runs[1].Id, RunStatus.Interrupted)], runs.Select(r => (r.Id, r.Status)));
     }
 
-    [Fact(Skip = "bug: OrchestratedRetraining.StartAsync (OrchestratedRetraining.cs:84-93) releases its own lock before asking which run the active instance works for, so RunInProgressAsync falls back to the newest run record: the loser's own run, just recorded Failed, not the one in progress")]
+    [Fact]
     public async Task StartAsync_StarterTookOverTheStaleLockButTheStalledOneScheduledFirst_TheLoserFollowsTheRunInProgress()
     {
         await DefineIrisAsync();
