@@ -216,6 +216,30 @@ public sealed class FeedbackService
             batch.Add(line);
         }
 
+        var unwritten = new HashSet<(string Model, byte[] Line)>(batch);
+        try
+        {
+            await WriteChunksAsync(queue, batch, unwritten, pathOf, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled mid-flush (the host stopping): what was taken off the queue goes back, for the final flush.
+            foreach (var line in batch.Where(unwritten.Contains))
+            {
+                queue.Enqueue(line);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task WriteChunksAsync(
+        ConcurrentQueue<(string Model, byte[] Line)> queue,
+        List<(string Model, byte[] Line)> batch,
+        HashSet<(string Model, byte[] Line)> unwritten,
+        Func<string, DateTimeOffset, string, long, string> pathOf,
+        CancellationToken cancellationToken)
+    {
         foreach (var group in batch.GroupBy(l => l.Model, StringComparer.Ordinal))
         {
             foreach (var chunk in group.Chunk(_monitor.Options.MaxLinesPerChunk))
@@ -231,6 +255,7 @@ public sealed class FeedbackService
                 try
                 {
                     await _store.WriteAsync(path, buffer.WrittenMemory, WriteCondition.IfNoneMatch, cancellationToken).ConfigureAwait(false);
+                    unwritten.ExceptWith(chunk);
                 }
                 catch (Exception e) when (e is IOException or PreconditionFailedException or UnauthorizedAccessException)
                 {
@@ -240,6 +265,7 @@ public sealed class FeedbackService
                         queue.Enqueue(line);
                     }
 
+                    unwritten.ExceptWith(chunk);
                     MonitoringLog.FlushFailed(_logger, group.Key, path, chunk.Length, e);
                 }
             }

@@ -39,7 +39,10 @@ public sealed class MonitoringFlushService(PredictionLog log, FeedbackService fe
             try
             {
                 await Task.Delay(monitor.Options.FlushInterval, timeProvider, stoppingToken).ConfigureAwait(false);
-                await FlushAsync(stoppingToken).ConfigureAwait(false);
+
+                // A flush once begun runs to the end (a few small writes): stopping waits for it rather than cutting
+                // it short with lines already taken off the queue, and then flushes what came in since.
+                await FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -155,6 +155,25 @@ public sealed class FeedbackTests
     }
 
     [Fact]
+    public async Task FlushAsync_CancelledMidWrite_KeepsEveryLineForTheNextFlush()
+    {
+        var hooked = new Retraining.HookedObjectStore(_store);
+        var sut = new FeedbackService(_log, _resolver, _monitor, hooked, _time);
+        Predict("iris", "1", TestModels.Iris, "req-1", TestModels.SetosaRow);
+        await sut.SubmitAsync("iris", [new FeedbackItem("req-1", 0, Json("\"setosa\""))], isBatch: false);
+
+        // The host stops while the training rows are being written.
+        hooked.Once("write", p => p.StartsWith("training/", StringComparison.Ordinal), () => Task.FromException(new OperationCanceledException()));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sut.FlushAsync());
+        Assert.Empty(await ListAsync("training/iris/"));
+
+        await sut.FlushAsync();
+
+        var file = Assert.Single(await ListAsync("training/iris/"));
+        Assert.Contains("\"species\":\"setosa\"", Encoding.UTF8.GetString((await _store.ReadAsync(file))!.Content.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FlushAsync_WritesTheJoinedFeedbackThatTheReaderTurnsIntoOnlineMetrics()
     {
         Predict("iris", "1", TestModels.Iris, "req-1", TestModels.SetosaRow);
