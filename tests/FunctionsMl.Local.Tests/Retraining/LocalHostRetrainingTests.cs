@@ -89,6 +89,33 @@ public sealed class LocalHostRetrainingTests : IDisposable
         Assert.Equal("1", scheduled.Version);
     }
 
+    [Fact]
+    public async Task Serve_DataAddedToTheModelFolderWhileServing_TheNextRunTrainsOnIt()
+    {
+        string models = _scratch.Combine("models");
+        string iris = Path.Combine(LocalProcess.RepositoryRoot(), "models", "iris");
+        Directory.CreateDirectory(Path.Combine(models, "iris", "data"));
+        File.Copy(Path.Combine(iris, "data", "iris.csv"), Path.Combine(models, "iris", "data", "iris.csv"));
+        File.Copy(Path.Combine(iris, "model.json"), Path.Combine(models, "iris", "model.json"));
+        int port = LoopbackPort.Free();
+        using LocalProcess host = LocalProcess.Start("serve", "--store", _scratch.Combine("store"), "--models", models, "--urls", $"http://127.0.0.1:{port}", "--api-key", ApiKey, "--no-train");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Add("x-functions-key", ApiKey);
+        await KillAndRestartTests.PollAsync(async () => await GetRunsAsync(http), () => host.Output + host.Error);
+
+        // New labelled rows dropped into the folder after start-up publishing: no restart, no train command.
+        File.Copy(Path.Combine(iris, "data", "iris.csv"), Path.Combine(models, "iris", "data", "more.csv"));
+        using HttpResponseMessage response = await http.PostAsync("/api/models/iris/retrain", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        RetrainingRun run = await KillAndRestartTests.PollAsync(
+            async () => await http.GetFromJsonAsync<RetrainingRun>(response.Headers.Location!, RetrainingJson.Options) is { Status: not RunStatus.Running } done ? done : null,
+            () => host.Output + host.Error);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(["training/iris/iris.csv", "training/iris/more.csv"], run.Data!.Files.Select(f => f.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(300, run.Candidate!.Rows);
+    }
+
     private const string WeakIris = """
         { "name": "iris", "task": "multiclass", "label": "species",
           "trainer": { "type": "gbdt", "trees": 1, "leaves": 2, "seed": 1 },
