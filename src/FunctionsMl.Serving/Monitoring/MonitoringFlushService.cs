@@ -22,13 +22,18 @@ public sealed class MonitoringFlushService(PredictionLog log, FeedbackService fe
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        try
+
+        // Feedback first and on its own: labelled rows are the scarce part, and a failing prediction log must not keep them back.
+        foreach (Func<CancellationToken, Task> flush in new Func<CancellationToken, Task>[] { feedback.FlushAsync, log.FlushAsync })
         {
-            await FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            MonitoringLog.FlushLoopFailed(_logger, e);
+            try
+            {
+                await flush(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                MonitoringLog.FlushLoopFailed(_logger, e);
+            }
         }
     }
 
