@@ -106,7 +106,8 @@ public sealed class TrafficEndToEndTests
             training.Add(info.Path);
         }
 
-        var line = Encoding.UTF8.GetString((await files.ReadAsync(Assert.Single(training)))!.Content.Span).Trim();
+        Assert.True(training.Count == 1, $"Expected one feedback file, found {training.Count}. Host output:\n{first.Output}");
+        var line = Encoding.UTF8.GetString((await files.ReadAsync(training[0]))!.Content.Span).Trim();
         Assert.Equal("""{"sepal_length":6.7,"sepal_width":3.0,"petal_length":5.2,"petal_width":2.3,"species":"virginica"}""", line);
         var logged = new List<string>();
         await foreach (var info in files.ListAsync("logs/iris/predictions/"))
