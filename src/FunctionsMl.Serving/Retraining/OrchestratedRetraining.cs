@@ -1,3 +1,4 @@
+using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -62,12 +63,12 @@ public sealed class OrchestratedRetraining
     }
 
     /// <summary>Starts a run of <paramref name="model"/> as its singleton orchestration, unless one is active.</summary>
-    /// <exception cref="Registry.ModelNotFoundException">The store has no definition of the model.</exception>
+    /// <exception cref="ModelNotFoundException">The store has no definition of the model.</exception>
     /// <exception cref="ArgumentException">The model name is not valid.</exception>
     public async Task<RetrainStart> StartAsync(IRetrainingOrchestrations orchestrations, string model, RunTrigger trigger, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(orchestrations);
-        Registry.RegistryNames.ValidateModel(model);
+        RegistryNames.ValidateModel(model);
         string instanceId = RetrainRequest.InstanceIdFor(model);
         if (await orchestrations.ActiveRunAsync(instanceId, cancellationToken).ConfigureAwait(false) is { } active)
         {

@@ -2,8 +2,11 @@ using FunctionsMl.Functions.Retraining;
 using FunctionsMl.Functions.Tests.Support;
 using FunctionsMl.Serving.Registry;
 using FunctionsMl.Serving.Retraining;
+using FunctionsMl.Serving.Storage;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FunctionsMl.Functions.Tests.Retraining;
 
@@ -82,10 +85,10 @@ public sealed class RetrainingOrchestratorTests
     {
         await using var host = await ParityHost.StartAsync(seedIris: false);
         await host.PublishIrisDefinitionAsync();
-        var store = host.Services.GetRequiredService<Serving.Storage.IObjectStore>();
+        var store = host.Services.GetRequiredService<IObjectStore>();
         await foreach (var data in store.ListAsync("training/iris/"))
         {
-            await store.DeleteAsync(data.Path, Serving.Storage.WriteCondition.None);
+            await store.DeleteAsync(data.Path, WriteCondition.None);
         }
 
         var request = await PrepareAsync(host);
@@ -149,7 +152,7 @@ public sealed class RetrainingOrchestratorTests
         public override T? GetInput<T>()
             where T : default => default;
 
-        public override Microsoft.Extensions.Logging.ILogger CreateReplaySafeLogger(Type type) => Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        public override ILogger CreateReplaySafeLogger(Type type) => NullLogger.Instance;
 
         public override Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null)
         {
