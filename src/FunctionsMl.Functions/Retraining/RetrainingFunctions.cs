@@ -24,7 +24,7 @@ public sealed class RetrainingFunctions(ScheduledRetraining scheduled, Orchestra
         [TimerTrigger(CheckSchedule)] TimerInfo timer,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        scheduled.StartDueAsync(retraining.On(new DurableRetrainingOrchestrations(client)), cancellationToken);
+        scheduled.StartDueAsync(StarterOver(client), cancellationToken);
 
     [Function("StartRetraining")]
     public Task<IResult> StartRetraining(
@@ -32,7 +32,7 @@ public sealed class RetrainingFunctions(ScheduledRetraining scheduled, Orchestra
         string name,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        RetrainingEndpoints.StartAsync(name, retraining.On(new DurableRetrainingOrchestrations(client)), cancellationToken);
+        RetrainingEndpoints.StartAsync(name, StarterOver(client), cancellationToken);
 
     [Function("ListRetrainingRuns")]
     public Task<IResult> ListRetrainingRuns(
@@ -48,4 +48,7 @@ public sealed class RetrainingFunctions(ScheduledRetraining scheduled, Orchestra
         string id,
         CancellationToken cancellationToken) =>
         RetrainingEndpoints.GetRunAsync(name, id, runs, cancellationToken);
+
+    /// <summary>The shared singleton starter over the Durable client bound to this invocation.</summary>
+    private IRetrainingStarter StarterOver(DurableTaskClient client) => retraining.On(new DurableRetrainingOrchestrations(client));
 }

@@ -216,59 +216,49 @@ public sealed class FeedbackService
             batch.Add(line);
         }
 
-        var unwritten = new HashSet<(string Model, byte[] Line)>(batch);
-        try
+        var chunks = batch.GroupBy(l => l.Model, StringComparer.Ordinal)
+            .SelectMany(group => group.Chunk(_monitor.Options.MaxLinesPerChunk))
+            .ToList();
+        for (var i = 0; i < chunks.Count; i++)
         {
-            await WriteChunksAsync(queue, batch, unwritten, pathOf, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Cancelled mid-flush (the host stopping): what was taken off the queue goes back, for the final flush.
-            foreach (var line in batch.Where(unwritten.Contains))
+            var chunk = chunks[i];
+            var model = chunk[0].Model;
+            var buffer = new ArrayBufferWriter<byte>();
+            foreach (var (_, line) in chunk)
             {
-                queue.Enqueue(line);
+                buffer.Write(line);
+                buffer.Write("\n"u8);
             }
 
-            throw;
+            var path = pathOf(model, _timeProvider.GetUtcNow(), _log.InstanceId, Interlocked.Increment(ref _sequence));
+            try
+            {
+                await _store.WriteAsync(path, buffer.WrittenMemory, WriteCondition.IfNoneMatch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or PreconditionFailedException or UnauthorizedAccessException)
+            {
+                // Put the lines back for the next flush: feedback is rare and worth keeping.
+                Requeue(queue, chunk);
+                MonitoringLog.FlushFailed(_logger, model, path, chunk.Length, e);
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelled mid-flush (the host stopping): this chunk and the ones not yet written go back, for the final flush.
+                foreach (var unwritten in chunks.Skip(i))
+                {
+                    Requeue(queue, unwritten);
+                }
+
+                throw;
+            }
         }
     }
 
-    private async Task WriteChunksAsync(
-        ConcurrentQueue<(string Model, byte[] Line)> queue,
-        List<(string Model, byte[] Line)> batch,
-        HashSet<(string Model, byte[] Line)> unwritten,
-        Func<string, DateTimeOffset, string, long, string> pathOf,
-        CancellationToken cancellationToken)
+    private static void Requeue(ConcurrentQueue<(string Model, byte[] Line)> queue, (string Model, byte[] Line)[] chunk)
     {
-        foreach (var group in batch.GroupBy(l => l.Model, StringComparer.Ordinal))
+        foreach (var line in chunk)
         {
-            foreach (var chunk in group.Chunk(_monitor.Options.MaxLinesPerChunk))
-            {
-                var buffer = new ArrayBufferWriter<byte>();
-                foreach (var (_, line) in chunk)
-                {
-                    buffer.Write(line);
-                    buffer.Write("\n"u8);
-                }
-
-                var path = pathOf(group.Key, _timeProvider.GetUtcNow(), _log.InstanceId, Interlocked.Increment(ref _sequence));
-                try
-                {
-                    await _store.WriteAsync(path, buffer.WrittenMemory, WriteCondition.IfNoneMatch, cancellationToken).ConfigureAwait(false);
-                    unwritten.ExceptWith(chunk);
-                }
-                catch (Exception e) when (e is IOException or PreconditionFailedException or UnauthorizedAccessException)
-                {
-                    // Put the lines back for the next flush: feedback is rare and worth keeping.
-                    foreach (var line in chunk)
-                    {
-                        queue.Enqueue(line);
-                    }
-
-                    unwritten.ExceptWith(chunk);
-                    MonitoringLog.FlushFailed(_logger, group.Key, path, chunk.Length, e);
-                }
-            }
+            queue.Enqueue(line);
         }
     }
 
