@@ -57,6 +57,17 @@ public sealed class LocalScoringTestStore : IDisposable
         }
     }
 
+    /// <summary>Waits until <paramref name="path"/> is gone: a scored input is deleted just after its summary is committed.</summary>
+    public async Task WaitForGoneAsync(string path, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (await ReadAsync(path) is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"'{path}' was not removed within {timeout}.");
+            await Task.Delay(50);
+        }
+    }
+
     public void Dispose()
     {
         try
